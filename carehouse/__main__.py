@@ -1,0 +1,3 @@
+from carehouse.cli import main
+
+main()

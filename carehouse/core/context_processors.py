@@ -1,0 +1,49 @@
+"""What every page's shell needs: the actor, the header and the navigation for their role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from carehouse.core.actor import Actor
+from carehouse.core.roles import Role
+from carehouse.core.rules import has_permission
+
+
+def navigation_for(actor: Actor | None, path: str) -> list[dict[str, Any]]:
+    if actor is None:
+        return []
+    items: list[tuple[str, str]] = [("Home", reverse("core:start"))]
+    if has_permission(actor, "people.find_people"):
+        items.append(("People", reverse("people:list")))
+    if actor.role == Role.PERSON:
+        items.append(("My record", reverse("people:mine")))
+    if actor.role == Role.CARER:
+        items.append(("People I care for", reverse("people:cared_for")))
+    if has_permission(actor, "core.manage_organisations"):
+        items.append(("Organisations", reverse("core:organisations")))
+    if has_permission(actor, "core.manage_users"):
+        items.append(("Users", reverse("core:users")))
+    if has_permission(actor, "core.view_audit"):
+        items.append(("Audit log", reverse("core:audit_log")))
+    if has_permission(actor, "core.run_jobs"):
+        items.append(("Jobs", reverse("core:jobs")))
+    if has_permission(actor, "core.use_api"):
+        items.append(("API tokens", reverse("core:api_tokens")))
+    result = []
+    for text, href in items:
+        current = path == href or (href != "/" and path.startswith(href))
+        result.append({"text": text, "href": href, "current": current})
+    return result
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    actor: Actor | None = getattr(request, "actor", None)
+    user = request.user if request.user.is_authenticated else None
+    return {
+        "actor": actor,
+        "signed_in_user": user,
+        "navigation": navigation_for(actor, request.path),
+    }

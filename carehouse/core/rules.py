@@ -1,0 +1,54 @@
+"""Who may do what: ``rules`` predicates over the acting role.
+
+Object-level scoping (which people a practitioner may see) is done by the scoped
+querysets in each app's ``selectors``; these rules decide which kinds of action a role
+may take at all. The UI and the API both ask ``has_permission``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import rules
+
+from carehouse.core.actor import Actor
+from carehouse.core.roles import Role
+
+
+def _role_is(*roles: Role) -> rules.Predicate:
+    allowed = frozenset(roles)
+
+    @rules.predicate
+    def predicate(actor: Actor | None) -> bool:
+        return actor is not None and actor.role in allowed
+
+    return predicate
+
+
+is_person = _role_is(Role.PERSON)
+is_carer = _role_is(Role.CARER)
+is_practitioner = _role_is(Role.PRACTITIONER)
+is_link_worker = _role_is(Role.LINK_WORKER)
+is_provider_staff = _role_is(Role.PROVIDER_STAFF)
+is_commissioner = _role_is(Role.COMMISSIONER)
+is_administrator = _role_is(Role.ADMINISTRATOR)
+gives_direct_care = is_practitioner | is_link_worker
+
+permissions = rules.RuleSet()
+permissions.add_rule("people.view_person", gives_direct_care | is_person | is_carer)
+permissions.add_rule("people.find_people", gives_direct_care)
+permissions.add_rule("people.add_person", gives_direct_care)
+permissions.add_rule("people.change_person", gives_direct_care)
+permissions.add_rule("people.record_consent", gives_direct_care)
+permissions.add_rule("people.withdraw_consent", gives_direct_care | is_person)
+permissions.add_rule("people.manage_contacts", gives_direct_care)
+permissions.add_rule("core.view_aggregates", is_commissioner)
+permissions.add_rule("core.manage_organisations", is_administrator)
+permissions.add_rule("core.manage_users", is_administrator)
+permissions.add_rule("core.view_audit", is_administrator)
+permissions.add_rule("core.run_jobs", is_administrator)
+permissions.add_rule("core.use_api", gives_direct_care | is_provider_staff | is_commissioner | is_administrator)
+
+
+def has_permission(actor: Actor | None, name: str, obj: Any = None) -> bool:
+    return bool(permissions.test_rule(name, actor, obj))
