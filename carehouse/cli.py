@@ -1,10 +1,10 @@
 """The ``carehouse`` console command: Django's management commands plus our own.
 
-    carehouse demo            set up the demo database and start the server
-    carehouse seed            build the synthetic demo data
-    carehouse audit verify    check the audit log's hash chain
-    carehouse db_worker       run background jobs
-    carehouse <any Django management command>
+carehouse demo            set up the demo database and start the server
+carehouse seed            build the synthetic demo data
+carehouse audit verify    check the audit log's hash chain
+carehouse db_worker       run background jobs
+carehouse <any Django management command>
 """
 
 from __future__ import annotations

@@ -11,11 +11,11 @@ import datetime
 import random
 from dataclasses import dataclass, field
 
-import nhs_number
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
+from nhs_number import generate as generate_nhs_numbers
 
 from carehouse.core.actor import Actor
 from carehouse.core.models import Membership, Organisation, OrganisationType, User
@@ -112,7 +112,11 @@ def seed(*, people: int = 300, seed_value: int = 2026) -> DemoSummary:
         orgs: dict[str, Organisation] = {}
         for code, name, kind, parent in ORGANISATIONS:
             orgs[code] = Organisation.objects.create(
-                ods_code=code, name=name, type=kind, parent=orgs.get(parent) if parent else None, postcode=_postcode(rng)
+                ods_code=code,
+                name=name,
+                type=kind,
+                parent=orgs.get(parent) if parent else None,
+                postcode=_postcode(rng),
             )
             audit.record(system, AuditAction.CREATE, obj=orgs[code], summary=f"Added organisation {code}")
         summary.organisations = len(orgs)
@@ -129,7 +133,7 @@ def seed(*, people: int = 300, seed_value: int = 2026) -> DemoSummary:
         )
 
         practices = [o for o in orgs.values() if o.type == OrganisationType.GP_PRACTICE]
-        numbers = nhs_number.generate(quantity=people + 10)
+        numbers = generate_nhs_numbers(quantity=people + 10)
         unique_numbers = list(dict.fromkeys(numbers))
         created: list[Person] = []
         for index in range(people):
@@ -149,7 +153,9 @@ def seed(*, people: int = 300, seed_value: int = 2026) -> DemoSummary:
                 may_leave_messages=rng.random() < 0.6,
                 registered_practice=rng.choice(practices),
             )
-            audit.record(system, AuditAction.CREATE, obj=person, person_id=person.pk, summary="Added person (demo data)")
+            audit.record(
+                system, AuditAction.CREATE, obj=person, person_id=person.pk, summary="Added person (demo data)"
+            )
             created.append(person)
             nurse = CareTeamMember.objects.create(
                 person=person,

@@ -14,7 +14,11 @@ from carehouse.core.roles import STAFF_ROLES, Role
 
 class LoginForm(forms.Form):
     email = forms.EmailField(
-        label="Email address", error_messages={"required": "Enter your email address", "invalid": "Enter an email address in the correct format, like name@example.com"}
+        label="Email address",
+        error_messages={
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.com",
+        },
     )
     password = forms.CharField(
         label="Password", widget=forms.PasswordInput, strip=False, error_messages={"required": "Enter your password"}

@@ -18,11 +18,10 @@ from carehouse.core.roles import Role
 def _role_is(*roles: Role) -> rules.Predicate:
     allowed = frozenset(roles)
 
-    @rules.predicate
-    def predicate(actor: Actor | None) -> bool:
+    def acting_in_role(actor: Actor | None) -> bool:
         return actor is not None and actor.role in allowed
 
-    return predicate
+    return rules.Predicate(acting_in_role, name=f"role_is_{'_or_'.join(r.value for r in roles)}")
 
 
 is_person = _role_is(Role.PERSON)

@@ -15,7 +15,11 @@ class DateInputWidget(forms.MultiWidget):
     template_name = "django/forms/widgets/multiwidget.html"
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
-        widgets = {"_day": forms.TextInput(), "_month": forms.TextInput(), "_year": forms.TextInput()}
+        widgets: dict[str, forms.Widget | type[forms.Widget]] = {
+            "_day": forms.TextInput(),
+            "_month": forms.TextInput(),
+            "_year": forms.TextInput(),
+        }
         super().__init__(widgets, attrs)
 
     def decompress(self, value: Any) -> list[Any]:

@@ -91,8 +91,14 @@ def nhsuk_field(bound: forms.BoundField, **overrides: Any) -> Markup:
         name = bound.html_name
         base_id = str(bound.auto_id)
         items = [
-            {"id": f"{base_id}_{part}", "name": f"{name}_{part}", "label": part.capitalize(), "value": val,
-             "width": 4 if part == "year" else 2, "classes": "nhsuk-input--error" if error else ""}
+            {
+                "id": f"{base_id}_{part}",
+                "name": f"{name}_{part}",
+                "label": part.capitalize(),
+                "value": val,
+                "width": 4 if part == "year" else 2,
+                "classes": "nhsuk-input--error" if error else "",
+            }
             for part, val in zip(("day", "month", "year"), parts, strict=True)
         ]
         legend: dict[str, Any] = {"text": str(bound.label)}
@@ -117,7 +123,9 @@ def nhsuk_field(bound: forms.BoundField, **overrides: Any) -> Markup:
             legend.update({"size": "l", "isPageHeading": True})
         else:
             legend.update({"size": "s"})
-        component, macro = ("radios", "radios") if isinstance(widget, forms.RadioSelect) else ("checkboxes", "checkboxes")
+        component, macro = (
+            ("radios", "radios") if isinstance(widget, forms.RadioSelect) else ("checkboxes", "checkboxes")
+        )
         params = {
             "name": bound.html_name,
             "idPrefix": str(bound.auto_id),
@@ -181,7 +189,7 @@ def nhsuk_field(bound: forms.BoundField, **overrides: Any) -> Markup:
 
     input_type = next((t for cls, t in _INPUT_TYPES.items() if isinstance(widget, cls)), "text")
     value = "" if input_type == "password" else _str_value(bound.value())
-    params: dict[str, Any] = {
+    input_params: dict[str, Any] = {
         "id": str(bound.auto_id),
         "name": bound.html_name,
         "type": input_type,
@@ -193,7 +201,7 @@ def nhsuk_field(bound: forms.BoundField, **overrides: Any) -> Markup:
     }
     for key in ("autocomplete", "spellcheck", "inputmode", "classes", "width"):
         if key in overrides:
-            params[key] = overrides[key]
+            input_params[key] = overrides[key]
     if input_type == "password":
-        return Markup(_macro("password-input", "passwordInput")(params))  # noqa: S704
-    return Markup(_macro("input", "input")(params))  # noqa: S704
+        return Markup(_macro("password-input", "passwordInput")(input_params))  # noqa: S704
+    return Markup(_macro("input", "input")(input_params))  # noqa: S704

@@ -8,6 +8,7 @@ from typing import Annotated
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import AfterValidator
@@ -52,7 +53,7 @@ def _postcode(value: str) -> str:
 
 
 def _date_of_birth(value: datetime.date) -> datetime.date:
-    if value > datetime.date.today():
+    if value > timezone.localdate():
         raise ValueError("Date of birth must be today or in the past")
     if value.year < 1900:
         raise ValueError("Date of birth must be after 1 January 1900")
@@ -200,7 +201,10 @@ def list_people(request: HttpRequest, filters: Query[PersonFilter]) -> list[Pers
     people = selectors.find_people(api_actor(request), filters.q)[:100]
     return [
         PersonSummary(
-            id=p.pk, nhs_number=p.nhs_number, given_name=p.given_name, family_name=p.family_name,
+            id=p.pk,
+            nhs_number=p.nhs_number,
+            given_name=p.given_name,
+            family_name=p.family_name,
             date_of_birth=p.date_of_birth,
         )
         for p in people

@@ -24,8 +24,12 @@ from carehouse.people.models import (
 
 
 class PersonForm(forms.Form):
-    given_name = forms.CharField(label="First name", max_length=100, error_messages={"required": "Enter their first name"})
-    family_name = forms.CharField(label="Last name", max_length=100, error_messages={"required": "Enter their last name"})
+    given_name = forms.CharField(
+        label="First name", max_length=100, error_messages={"required": "Enter their first name"}
+    )
+    family_name = forms.CharField(
+        label="Last name", max_length=100, error_messages={"required": "Enter their last name"}
+    )
     preferred_name = forms.CharField(label="Preferred name (optional)", max_length=100, required=False)
     nhs_number = forms.CharField(
         label="NHS number (optional)",
@@ -40,12 +44,16 @@ class PersonForm(forms.Form):
         earliest=datetime.date(1900, 1, 1),
         error_messages={"required": "Enter their date of birth"},
     )
-    sex = forms.ChoiceField(label="Sex", choices=Sex.choices, widget=forms.RadioSelect, error_messages={"required": "Select their sex"})
+    sex = forms.ChoiceField(
+        label="Sex", choices=Sex.choices, widget=forms.RadioSelect, error_messages={"required": "Select their sex"}
+    )
     gender_identity = forms.CharField(
         label="Gender identity (optional)", max_length=100, required=False, help_text="In their own words"
     )
     pronouns = forms.CharField(label="Pronouns (optional)", max_length=40, required=False)
-    ethnicity = forms.ChoiceField(label="Ethnic group", choices=EthnicCategory.choices, initial=EthnicCategory.NOT_KNOWN)
+    ethnicity = forms.ChoiceField(
+        label="Ethnic group", choices=EthnicCategory.choices, initial=EthnicCategory.NOT_KNOWN
+    )
     address = forms.CharField(label="Address (optional)", required=False, widget=forms.Textarea)
     postcode = forms.CharField(label="Postcode (optional)", max_length=10, required=False)
     phone = forms.CharField(label="Phone number (optional)", max_length=30, required=False)
@@ -100,23 +108,29 @@ class PersonForm(forms.Form):
 
 
 class FindPersonForm(forms.Form):
-    q = forms.CharField(
-        label="Search by name or NHS number", required=False, max_length=100
-    )
+    q = forms.CharField(label="Search by name or NHS number", required=False, max_length=100)
 
 
 class ConsentForm(forms.Form):
     purpose = forms.ChoiceField(
-        label="What is the consent for?", choices=ConsentPurpose.choices, widget=forms.RadioSelect,
+        label="What is the consent for?",
+        choices=ConsentPurpose.choices,
+        widget=forms.RadioSelect,
         error_messages={"required": "Select what the consent is for"},
     )
     decision = forms.ChoiceField(
-        label="What did they decide?", choices=ConsentDecision.choices, widget=forms.RadioSelect,
-        initial=ConsentDecision.GIVEN, error_messages={"required": "Select what they decided"},
+        label="What did they decide?",
+        choices=ConsentDecision.choices,
+        widget=forms.RadioSelect,
+        initial=ConsentDecision.GIVEN,
+        error_messages={"required": "Select what they decided"},
     )
     scope = forms.ChoiceField(
-        label="What may be shared?", choices=ConsentScope.choices, widget=forms.RadioSelect,
-        initial=ConsentScope.WHOLE_RECORD, error_messages={"required": "Select what may be shared"},
+        label="What may be shared?",
+        choices=ConsentScope.choices,
+        widget=forms.RadioSelect,
+        initial=ConsentScope.WHOLE_RECORD,
+        error_messages={"required": "Select what may be shared"},
     )
     recipient_organisations = forms.ModelMultipleChoiceField(
         label="Which organisations may see it?",
@@ -131,12 +145,13 @@ class ConsentForm(forms.Form):
         required=False,
     )
     given_by = forms.ChoiceField(
-        label="Who made the decision?", choices=ConsentGivenBy.choices, widget=forms.RadioSelect,
-        initial=ConsentGivenBy.PERSON, error_messages={"required": "Select who made the decision"},
+        label="Who made the decision?",
+        choices=ConsentGivenBy.choices,
+        widget=forms.RadioSelect,
+        initial=ConsentGivenBy.PERSON,
+        error_messages={"required": "Select who made the decision"},
     )
-    given_by_name = forms.CharField(
-        label="Their name, if not the person (optional)", max_length=200, required=False
-    )
+    given_by_name = forms.CharField(label="Their name, if not the person (optional)", max_length=200, required=False)
     expires_on = DateField(label="Review or expiry date (optional)", required=False, help_text="For example, 31 3 2027")
     reason_not_sought = forms.CharField(
         label="Why was consent not sought? (if not sought)", max_length=300, required=False, widget=forms.Textarea
@@ -147,7 +162,7 @@ class ConsentForm(forms.Form):
         field = self.fields["recipient_contacts"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = PersonalContact.objects.filter(pk__in=[c.pk for c in contacts])
-        field.label_from_instance = lambda c: f"{c.name} ({c.relationship}{', carer' if c.is_carer else ''})"  # type: ignore[method-assign]
+        field.label_from_instance = lambda c: f"{c.name} ({c.relationship}{', carer' if c.is_carer else ''})"  # type: ignore[method-assign,assignment]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -158,8 +173,10 @@ class ConsentForm(forms.Form):
         if decision == ConsentDecision.GIVEN:
             if purpose == ConsentPurpose.CARER_ACCESS and not data.get("recipient_contacts"):
                 self.add_error("recipient_contacts", "Select the carer who may see the record")
-            elif purpose != ConsentPurpose.CARER_ACCESS and purpose != ConsentPurpose.RESEARCH and not data.get(
-                "recipient_organisations"
+            elif (
+                purpose != ConsentPurpose.CARER_ACCESS
+                and purpose != ConsentPurpose.RESEARCH
+                and not data.get("recipient_organisations")
             ):
                 self.add_error("recipient_organisations", "Select at least one organisation")
         if data.get("given_by") not in (None, ConsentGivenBy.PERSON) and not (data.get("given_by_name") or "").strip():
@@ -176,7 +193,9 @@ class ConsentForm(forms.Form):
 
 class WithdrawConsentForm(forms.Form):
     reason = forms.CharField(
-        label="Why is consent being withdrawn?", max_length=300, widget=forms.Textarea,
+        label="Why is consent being withdrawn?",
+        max_length=300,
+        widget=forms.Textarea,
         error_messages={"required": "Enter why consent is being withdrawn"},
     )
 
@@ -184,14 +203,17 @@ class WithdrawConsentForm(forms.Form):
 class PersonalContactForm(forms.Form):
     name = forms.CharField(label="Name", max_length=200, error_messages={"required": "Enter their name"})
     relationship = forms.CharField(
-        label="Relationship to the person", max_length=60, help_text="For example daughter, husband, friend",
+        label="Relationship to the person",
+        max_length=60,
+        help_text="For example daughter, husband, friend",
         error_messages={"required": "Enter their relationship to the person"},
     )
     is_carer = forms.BooleanField(label="They are an unpaid carer for the person", required=False)
     is_next_of_kin = forms.BooleanField(label="They are the person's next of kin", required=False)
     phone = forms.CharField(label="Phone number (optional)", max_length=30, required=False)
     email = forms.EmailField(
-        label="Email address (optional)", required=False,
+        label="Email address (optional)",
+        required=False,
         error_messages={"invalid": "Enter an email address in the correct format, like name@example.com"},
     )
 
@@ -199,16 +221,20 @@ class PersonalContactForm(forms.Form):
 class CareTeamMemberForm(forms.Form):
     name = forms.CharField(label="Name", max_length=200, error_messages={"required": "Enter their name"})
     role_title = forms.CharField(
-        label="Role", max_length=100, help_text="For example practice nurse, link worker, social worker",
+        label="Role",
+        max_length=100,
+        help_text="For example practice nurse, link worker, social worker",
         error_messages={"required": "Enter their role"},
     )
     organisation = forms.ModelChoiceField(
-        label="Organisation", queryset=Organisation.objects.filter(is_active=True).order_by("name"),
+        label="Organisation",
+        queryset=Organisation.objects.filter(is_active=True).order_by("name"),
         error_messages={"required": "Select their organisation"},
     )
     phone = forms.CharField(label="Phone number (optional)", max_length=30, required=False)
     email = forms.EmailField(
-        label="Email address (optional)", required=False,
+        label="Email address (optional)",
+        required=False,
         error_messages={"invalid": "Enter an email address in the correct format, like name@example.com"},
     )
     is_key_worker = forms.BooleanField(label="This is the person's named key worker", required=False)

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from carehouse.core.models import Organisation, OrganisationType
+from carehouse.core.models import Organisation, OrganisationType, User
 from carehouse.people.identifiers import format_nhs_number, validate_nhs_number, validate_postcode
 
 
@@ -73,7 +73,7 @@ class PersonQuerySet(models.QuerySet["Person"]):
         )
         return self.filter(Q(registered_practice=organisation) | Exists(care_team) | Exists(consents))
 
-    def cared_for_by(self, user: settings.AUTH_USER_MODEL) -> PersonQuerySet:  # type: ignore[valid-type]
+    def cared_for_by(self, user: User) -> PersonQuerySet:
         """People whose carer this user is, with the person's active consent for carer access."""
         consents = Consent.objects.active().filter(
             person=OuterRef("pk"),

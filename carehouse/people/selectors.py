@@ -109,5 +109,3 @@ def cares_for_anyone(user: User) -> bool:
 
 def carer_contact_for(user: User, person: Person) -> PersonalContact | None:
     return PersonalContact.objects.filter(person=person, user=user, is_carer=True).first()
-
-

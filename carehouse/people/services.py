@@ -21,6 +21,7 @@ from django.utils import timezone
 from carehouse.core.actor import Actor
 from carehouse.core.models import Organisation
 from carehouse.core.models.audit import AuditAction
+from carehouse.core.roles import Role
 from carehouse.core.rules import has_permission
 from carehouse.core.services import audit
 from carehouse.people.identifiers import normalise_nhs_number, normalise_postcode
@@ -109,7 +110,7 @@ def update_person(actor: Actor, person: Person, data: dict[str, Any], *, expecte
         for key in changed:
             setattr(current, key, cleaned[key])
         current.full_clean()
-        current.version = F("version") + 1  # type: ignore[assignment]
+        current.version = F("version") + 1
         current.save()
         current.refresh_from_db()
         audit.record(
@@ -167,9 +168,8 @@ def record_consent(
 def withdraw_consent(actor: Actor, consent: Consent, *, reason: str) -> Consent:
     """Withdraw a consent from now on. A person may withdraw their own; staff may record it."""
     _require(actor, "people.withdraw_consent")
-    if actor.user is not None and actor.role is not None and actor.role.value == "person":
-        if consent.person.user_id != actor.user.pk:
-            raise PermissionDenied("people.withdraw_consent")
+    if actor.role == Role.PERSON and (actor.user is None or consent.person.user_id != actor.user.pk):
+        raise PermissionDenied("people.withdraw_consent")
     with transaction.atomic():
         current = Consent.objects.select_for_update().get(pk=consent.pk)
         if current.withdrawn_at is not None:
@@ -211,9 +211,7 @@ def add_care_team_member(actor: Actor, person: Person, data: dict[str, Any]) -> 
     with transaction.atomic():
         member = CareTeamMember(person=person, **data)
         if member.is_key_worker:
-            CareTeamMember.objects.filter(person=person, is_key_worker=True, ended_on=None).update(
-                is_key_worker=False
-            )
+            CareTeamMember.objects.filter(person=person, is_key_worker=True, ended_on=None).update(is_key_worker=False)
         member.full_clean()
         member.save()
         audit.record(
@@ -254,12 +252,13 @@ def compare_versions(current: Person, submitted: dict[str, Any]) -> list[PersonC
             continue
         theirs = getattr(current, key)
         yours = submitted[key]
-        if key in {"nhs_number"}:
+        if key == "nhs_number":
             yours = normalise_nhs_number(yours or "")
         if key == "postcode" and yours:
             yours = normalise_postcode(yours)
         if _display(theirs) != _display(yours):
-            label = str(Person._meta.get_field(key).verbose_name).capitalize()
+            field = Person._meta.get_field(key)
+            label = str(getattr(field, "verbose_name", key)).capitalize()
             changes.append(PersonChange(key, label, _display(yours), _display(theirs)))
     return changes
 

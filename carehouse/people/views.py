@@ -91,7 +91,9 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
             data["version"] = str(conflict.current.version)
             form = PersonForm(data, initial=_initial(conflict.current))
             form.is_valid()
-            form.add_error(None, "Someone else changed this record after you opened it. Your changes have not been saved.")
+            form.add_error(
+                None, "Someone else changed this record after you opened it. Your changes have not been saved."
+            )
             context = {"form": form, "person": conflict.current, "conflict": differences}
             return render(request, "people/form.jinja", context, status=409)
         messages.info(request, "The details have been saved.")

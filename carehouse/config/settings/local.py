@@ -14,7 +14,7 @@ CSRF_COOKIE_SECURE = False
 SECURE_SSL_REDIRECT = False
 SECURE_HSTS_SECONDS = 0
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
-STATIC_ROOT = None  # served from the app folders by WhiteNoise's finders
+STATIC_ROOT = None  # type: ignore[assignment]  # served from the app folders by WhiteNoise's finders
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

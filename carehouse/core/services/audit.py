@@ -129,6 +129,7 @@ def iter_verify(batch_size: int = 2000) -> Iterator[tuple[int, int, list[ChainPr
 def verify() -> VerifyResult:
     problems: list[ChainProblem] = []
     checked = 0
-    for checked, _total, found in iter_verify():
+    for done, _total, found in iter_verify():
+        checked = done
         problems.extend(found)
     return VerifyResult(checked=checked, problems=problems)

@@ -17,7 +17,7 @@ from carehouse.core.rules import has_permission
 from carehouse.core.services import audit
 
 
-def start_job(actor: Actor, task: Task, *, kind: str, title: str, permission: str, **kwargs: Any) -> Job:
+def start_job(actor: Actor, task: Task[..., Any], *, kind: str, title: str, permission: str, **kwargs: Any) -> Job:
     """Create the job row and queue the task once the row is committed."""
     if not has_permission(actor, permission):
         raise PermissionDenied(permission)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -24,7 +24,7 @@ class LoginResult:
     throttled: bool = False
 
 
-def _window_start() -> timezone.datetime:
+def _window_start() -> datetime:
     return timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
 
 

@@ -8,7 +8,7 @@ from carehouse.core.models import Membership, Organisation, OrganisationType, Us
 from carehouse.core.roles import Role
 
 
-class OrganisationFactory(factory.django.DjangoModelFactory):
+class OrganisationFactory(factory.django.DjangoModelFactory[Organisation]):
     class Meta:
         model = Organisation
         django_get_or_create = ("ods_code",)
@@ -18,7 +18,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     type = OrganisationType.GP_PRACTICE
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         django_get_or_create = ("email",)
@@ -34,7 +34,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 

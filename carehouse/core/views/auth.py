@@ -116,9 +116,7 @@ def choose_role_view(request: HttpRequest) -> HttpResponse:
             return redirect("core:two_factor")
         choose_role(request, chosen)
         with transaction.atomic():
-            actor = Actor(
-                user=user, role=chosen.role, organisation=chosen.organisation, ip_address=client_ip(request)
-            )
+            actor = Actor(user=user, role=chosen.role, organisation=chosen.organisation, ip_address=client_ip(request))
             audit.record(actor, AuditAction.LOGIN, summary=f"Working as {chosen.label}")
         next_url = request.session.pop(SESSION_NEXT, None)
         return redirect(next_url or "core:start")
@@ -156,7 +154,9 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
                 TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
                 audit.record(Actor(user=user, role=None), AuditAction.UPDATE, obj=user, summary="Set up two-factor")
             otp_login(request, device)
-            messages.info(request, "Your authenticator app is set up. You will need a code from it each time you sign in.")
+            messages.info(
+                request, "Your authenticator app is set up. You will need a code from it each time you sign in."
+            )
             return redirect("core:choose_role")
         form.add_error("code", "The security code is not correct. Check the app and try again")
     secret = base64.b32encode(device.bin_key).decode("ascii")

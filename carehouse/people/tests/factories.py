@@ -22,7 +22,7 @@ def synthetic_nhs_number(n: int) -> str:
         base += 1_000_000 if base + 1_000_000 < 1_000_000_000 else -998_000_000
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+class PersonFactory(factory.django.DjangoModelFactory[Person]):
     class Meta:
         model = Person
 
@@ -33,7 +33,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     registered_practice = factory.SubFactory(OrganisationFactory)
 
 
-class PersonalContactFactory(factory.django.DjangoModelFactory):
+class PersonalContactFactory(factory.django.DjangoModelFactory[PersonalContact]):
     class Meta:
         model = PersonalContact
 
@@ -43,7 +43,7 @@ class PersonalContactFactory(factory.django.DjangoModelFactory):
     is_carer = True
 
 
-class CareTeamMemberFactory(factory.django.DjangoModelFactory):
+class CareTeamMemberFactory(factory.django.DjangoModelFactory[CareTeamMember]):
     class Meta:
         model = CareTeamMember
 
@@ -53,7 +53,7 @@ class CareTeamMemberFactory(factory.django.DjangoModelFactory):
     role_title = "Practice nurse"
 
 
-class ConsentFactory(factory.django.DjangoModelFactory):
+class ConsentFactory(factory.django.DjangoModelFactory[Consent]):
     class Meta:
         model = Consent
         skip_postgeneration_save = True

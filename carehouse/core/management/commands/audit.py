@@ -25,5 +25,7 @@ class Command(BaseCommand):
         if problems:
             for problem in problems[:50]:
                 self.stderr.write(f"event {problem.sequence}: {problem.problem}")
-            raise CommandError(f"The audit log has been tampered with: {len(problems)} problem(s) in {checked:,} events")
+            raise CommandError(
+                f"The audit log has been tampered with: {len(problems)} problem(s) in {checked:,} events"
+            )
         self.stdout.write(self.style.SUCCESS(f"The audit log is intact: {checked:,} events checked"))

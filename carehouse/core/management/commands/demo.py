@@ -35,7 +35,7 @@ class Command(BaseCommand):
         if options["no_server"]:
             return
         self.stdout.write(f"Carehouse is starting at http://127.0.0.1:{options['port']}/ (Ctrl+C to stop)")
-        worker = subprocess.Popen([sys.executable, "-m", "carehouse", "db_worker", "--no-startup-delay"])  # noqa: S603
+        worker = subprocess.Popen([sys.executable, "-m", "carehouse", "db_worker", "--no-startup-delay"])
         try:
             call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False)
         finally:
