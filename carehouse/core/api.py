@@ -53,11 +53,11 @@ def api_actor(request: HttpRequest) -> Actor:
 def _validation_errors(error: ValidationError) -> list[dict[str, Any]]:
     if hasattr(error, "error_dict"):
         return [
-            {"loc": ["body", field], "msg": message, "type": "value_error"}
+            {"loc": ["body", "payload", field], "msg": message, "type": "value_error"}
             for field, errors in error.message_dict.items()
             for message in errors
         ]
-    return [{"loc": ["body"], "msg": message, "type": "value_error"} for message in error.messages]
+    return [{"loc": ["body", "payload"], "msg": message, "type": "value_error"} for message in error.messages]
 
 
 @api.exception_handler(ValidationError)

@@ -16,9 +16,9 @@ class DateInputWidget(forms.MultiWidget):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         widgets: dict[str, forms.Widget | type[forms.Widget]] = {
-            "_day": forms.TextInput(),
-            "_month": forms.TextInput(),
-            "_year": forms.TextInput(),
+            "day": forms.TextInput(),
+            "month": forms.TextInput(),
+            "year": forms.TextInput(),
         }
         super().__init__(widgets, attrs)
 
@@ -51,7 +51,10 @@ class DateField(forms.MultiValueField):
         label = str(self.label or "Date")
         if not (day or month or year):
             if self.required:
-                raise ValidationError(f"Enter {label.lower()}", code="required")
+                message = self.error_messages["required"]
+                if message == forms.Field.default_error_messages["required"]:
+                    message = f"Enter {label.lower()}"
+                raise ValidationError(message, code="required")
             return None
         missing = [name for name, part in (("day", day), ("month", month), ("year", year)) if not part]
         if missing:

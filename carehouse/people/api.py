@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import AfterValidator
 
@@ -94,7 +94,11 @@ class PersonIn(Schema):
     may_leave_messages: bool = False
     preferred_language: str = Field("", max_length=60)
     communication_needs: str = Field("", max_length=300)
-    registered_practice: str | None = Field(None, description="ODS code of the registered GP practice")
+    registered_practice: str | None = Field(
+        None,
+        description="ODS code of the registered GP practice; when adding a person and this is left out, "
+        "your own practice if you work at one",
+    )
 
 
 class PersonUpdate(PersonIn):
@@ -212,10 +216,13 @@ def list_people(request: HttpRequest, filters: Query[PersonFilter]) -> list[Pers
 
 
 @router.post("", response={201: PersonOut}, summary="Add a person")
-def create_person(request: HttpRequest, payload: PersonIn) -> tuple[int, PersonOut]:
+def create_person(request: HttpRequest, payload: PersonIn) -> Status[PersonOut]:
     _require(request, "people.add_person")
-    person = services.create_person(api_actor(request), _person_data(payload))
-    return 201, _person_out(person)
+    data = _person_data(payload)
+    if "registered_practice" not in payload.model_fields_set:
+        del data["registered_practice"]  # the service defaults it to the actor's practice, as the UI form does
+    person = services.create_person(api_actor(request), data)
+    return Status(201, _person_out(person))
 
 
 @router.get("/{person_id}", response=PersonOut, summary="Read a person's record (audited)")
@@ -225,18 +232,21 @@ def get_person(request: HttpRequest, person_id: int) -> PersonOut:
 
 
 @router.put("/{person_id}", response={200: PersonOut, 409: dict}, summary="Change a person's details")
-def update_person(request: HttpRequest, person_id: int, payload: PersonUpdate) -> tuple[int, object]:
+def update_person(request: HttpRequest, person_id: int, payload: PersonUpdate) -> Status[object]:
     _require(request, "people.change_person")
     actor = api_actor(request)
     person = selectors.get_person(actor, person_id, purpose="api change")
     try:
         updated = services.update_person(actor, person, _person_data(payload), expected_version=payload.version)
     except services.EditConflict as conflict:
-        return 409, {
-            "detail": "This record was changed by someone else after you read it; nothing was saved",
-            "current": _person_out(conflict.current).dict(),
-        }
-    return 200, _person_out(updated)
+        return Status(
+            409,
+            {
+                "detail": "This record was changed by someone else after you read it; nothing was saved",
+                "current": _person_out(conflict.current).dict(),
+            },
+        )
+    return Status(200, _person_out(updated))
 
 
 def _consent_out(consent: object) -> ConsentOut:
@@ -264,7 +274,7 @@ def list_consents(request: HttpRequest, person_id: int) -> list[ConsentOut]:
 
 
 @router.post("/{person_id}/consents", response={201: ConsentOut}, summary="Record a consent decision")
-def create_consent(request: HttpRequest, person_id: int, payload: ConsentIn) -> tuple[int, ConsentOut]:
+def create_consent(request: HttpRequest, person_id: int, payload: ConsentIn) -> Status[ConsentOut]:
     _require(request, "people.record_consent")
     actor = api_actor(request)
     person = selectors.get_person(actor, person_id, purpose="api record consent")
@@ -278,7 +288,7 @@ def create_consent(request: HttpRequest, person_id: int, payload: ConsentIn) -> 
         consent = services.record_consent(actor, person, data, recipient_organisations=organisations)
     except ValueError as error:
         raise ValidationError({"reason_not_sought": str(error)}) from error
-    return 201, _consent_out(consent)
+    return Status(201, _consent_out(consent))
 
 
 @router.post("/{person_id}/consents/{consent_id}/withdraw", response=ConsentOut, summary="Withdraw a consent")

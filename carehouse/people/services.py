@@ -13,13 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from carehouse.core.actor import Actor
-from carehouse.core.models import Organisation
+from carehouse.core.models import Organisation, OrganisationType
 from carehouse.core.models.audit import AuditAction
 from carehouse.core.roles import Role
 from carehouse.core.rules import has_permission
@@ -78,11 +78,35 @@ def _clean_person_data(data: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def _check_nhs_number_is_new(nhs_number: str, exclude_pk: int | None = None) -> None:
+    """Two records for one person are a safety risk: refuse a second record with the same NHS number.
+
+    The message says only that the number is in use, not whose record holds it or where.
+    """
+    if not nhs_number:
+        return
+    others = Person.objects.filter(nhs_number=nhs_number)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    if others.exists():
+        raise ValidationError(
+            {
+                "nhs_number": "A record with this NHS number already exists in Carehouse. "
+                "Ask the person's GP practice to share it with your organisation instead of adding a new one"
+            }
+        )
+
+
 def create_person(actor: Actor, data: dict[str, Any]) -> Person:
     """Add a person. Their registered practice defaults to the actor's, when that is a practice."""
     _require(actor, "people.add_person")
+    cleaned = _clean_person_data(data)
+    practice = actor.organisation
+    if "registered_practice" not in cleaned and practice is not None and practice.type == OrganisationType.GP_PRACTICE:
+        cleaned["registered_practice"] = practice
     with transaction.atomic():
-        person = Person(**_clean_person_data(data))
+        _check_nhs_number_is_new(cleaned.get("nhs_number", ""))
+        person = Person(**cleaned)
         person.full_clean()
         person.save()
         audit.record(
@@ -107,6 +131,8 @@ def update_person(actor: Actor, person: Person, data: dict[str, Any], *, expecte
         changed = sorted(key for key, value in cleaned.items() if getattr(current, key) != value)
         if not changed:
             return current
+        if "nhs_number" in changed:
+            _check_nhs_number_is_new(cleaned["nhs_number"], exclude_pk=current.pk)
         for key in changed:
             setattr(current, key, cleaned[key])
         current.full_clean()

@@ -5,7 +5,9 @@ Every read goes through ``selectors`` (scoped and audited); every write through 
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +26,15 @@ from carehouse.people.forms import (
 )
 from carehouse.people.models import Person
 from carehouse.people.presenters import PersonPresenter
+
+
+def _show_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's validation errors on the form, so the user sees them beside the field."""
+    if hasattr(error, "error_dict"):
+        for field, messages_ in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
 
 
 def _initial(person: Person) -> dict[str, object]:
@@ -53,9 +64,13 @@ def person_add(request: HttpRequest) -> HttpResponse:
         initial["registered_practice"] = actor.organisation.pk
     form = PersonForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        person = services.create_person(actor, form.person_data())
-        messages.info(request, f"{person.full_name} has been added.")
-        return redirect("people:detail", person_id=person.pk)
+        try:
+            person = services.create_person(actor, form.person_data())
+        except ValidationError as error:
+            _show_errors(form, error)
+        else:
+            messages.info(request, f"{person.full_name} has been added.")
+            return redirect("people:detail", person_id=person.pk)
     return render(request, "people/form.jinja", {"form": form, "adding": True}, status=400 if form.errors else 200)
 
 
@@ -84,6 +99,9 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
         expected = form.cleaned_data.get("version") or 0
         try:
             services.update_person(actor, person, form.person_data(), expected_version=expected)
+        except ValidationError as error:
+            _show_errors(form, error)
+            return render(request, "people/form.jinja", {"form": form, "person": person}, status=400)
         except services.EditConflict as conflict:
             differences = services.compare_versions(conflict.current, form.person_data())
             # The next save is against the version now stored, with the user's typing kept.

@@ -60,7 +60,7 @@ def record(
             occurred_at=timezone.now(),
             actor_user_id=user.pk if user is not None else None,
             actor_email=user.email if user is not None else "",
-            actor_role=actor.role.value if actor.role else "system",
+            actor_role=actor.role.value if actor.role else ("" if user is not None else "system"),
             actor_organisation=actor.organisation.ods_code if actor.organisation else "",
             action=action.value,
             object_type=obj._meta.label if obj is not None else "",

@@ -72,5 +72,6 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    role_labels = {role.value: role.label for role in Role}
+    context = {"form": form, "page": page, "query": query.urlencode(), "role_labels": role_labels}
     return render(request, "core/admin/audit_log.jinja", context, status=400 if form.errors else 200)

@@ -1,0 +1,100 @@
+"""A tour of the other pages each kind of user can reach, so that axe checks them all.
+
+The visitor checks every page it lands on, including each form sent back with its errors
+(error messages on radios, checkboxes, selects and text boxes are where problems hide).
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from carehouse.core.demo_data import DemoSummary
+from carehouse.people.models import Consent, Person
+from tests.system.browser import Visitor
+from tests.system.steps import sign_in
+
+pytestmark = pytest.mark.system
+
+
+def visit_each_menu_item(visitor: Visitor) -> list[str]:
+    """Open every page in the header's menu (some may be folded under "More" on narrow screens)."""
+    links = visitor.page.get_by_role("banner").locator(".nhsuk-header__navigation-list a")
+    hrefs = list(dict.fromkeys(link.get_attribute("href") or "" for link in links.all()))
+    assert hrefs, "The header has no menu"
+    for href in hrefs:
+        response = visitor.visit(href)
+        assert response is not None
+        assert response.ok, f"{href} answered {response.status}"
+    return hrefs
+
+
+def submit_empty(visitor: Visitor, button: str, problem: str | None = None) -> None:
+    """Send a form without filling it in, and see it come back with its errors."""
+    response = visitor.submit(button)
+    assert response is not None
+    assert response.status == 400
+    summary = visitor.page.locator(".nhsuk-error-summary")
+    expect(summary).to_be_focused()
+    if problem:
+        expect(summary).to_contain_text(problem)
+
+
+def test_administrator_pages(visitor: Visitor, demo: DemoSummary) -> None:
+    # Given the demo administrator, signed in
+    sign_in(visitor, "admin@example.org")
+
+    # When they open each page in their menu, and send each of their forms empty,
+    # then every page, and every form with its errors, passes axe (checked by the visitor)
+    assert set(visit_each_menu_item(visitor)) >= {"/admin/organisations", "/admin/users", "/admin/audit", "/admin/jobs"}
+
+    visitor.visit("/admin/organisations/add")
+    submit_empty(visitor, "Add organisation", "Enter the ODS code")
+    visitor.visit("/admin/users/add")
+    submit_empty(visitor, "Add user")
+    visitor.visit("/account")
+    submit_empty(visitor, "Change password")
+
+
+def test_practitioner_record_pages(visitor: Visitor, demo: DemoSummary) -> None:
+    person = Person.objects.filter(registered_practice__ods_code="Y99001").order_by("pk").first()
+    assert person is not None
+    consent = Consent.objects.filter(person__registered_practice__ods_code="Y99001").order_by("pk").first()
+    assert consent is not None, "The demo data should include a consent at Riverside Medical Centre"
+    # Given a practitioner, signed in
+    sign_in(visitor, "practitioner@example.org")
+
+    # When they open each page in their menu, then each form of a person's record, and send
+    # each form empty, then every page, and every form with its errors, passes axe
+    visit_each_menu_item(visitor)
+    record = f"/people/{person.pk}"
+    visitor.visit(record)
+    visitor.follow("Add someone to the care team")
+    submit_empty(visitor, "Add to care team")
+    visitor.visit(record)
+    visitor.follow("Add a carer or personal contact")
+    submit_empty(visitor, "Add contact")
+    visitor.visit(record)
+    visitor.follow("Record a consent decision")
+    submit_empty(visitor, "Record decision", "Select what the consent is for")
+    visitor.visit(f"{record}/edit")
+    expect(visitor.field("First name")).to_have_value(person.given_name)
+    visitor.visit(f"/people/{consent.person_id}/consents/{consent.pk}/withdraw")
+    submit_empty(visitor, "Withdraw consent")
+    visitor.visit("/account/two-factor")
+    expect(visitor.page.get_by_role("img", name="QR code to add Carehouse to your authenticator app")).to_be_visible()
+
+
+def test_carer_pages(visitor: Visitor, demo: DemoSummary) -> None:
+    # Given a carer, signed in
+    sign_in(visitor, "carer@example.org")
+
+    # When they open each page in their menu, and the record of the person they care for
+    visit_each_menu_item(visitor)
+    visitor.follow("People I care for")
+    people = visitor.page.get_by_role("main").get_by_role("listitem").get_by_role("link")
+    expect(people).to_have_count(1)
+    visitor.click_and_load(people.first)
+
+    # Then they see that record, and every page passes axe
+    expect(visitor.page.get_by_role("heading", name="Personal details")).to_be_visible()
