@@ -43,6 +43,16 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture(scope="session")
+def live_server(django_db_setup: None, live_server: LiveServer) -> LiveServer:
+    """pytest-django's live server, stopped before the test databases are dropped.
+
+    Depending on ``django_db_setup`` makes pytest tear the server (and its thread's database
+    connection) down first; otherwise PostgreSQL refuses to drop a database still in use.
+    """
+    return live_server
+
+
+@pytest.fixture(scope="session")
 def base_url(live_server: LiveServer) -> str:
     """Journeys run against the live server (this also replaces pytest-playwright's fallback)."""
     return live_server.url
