@@ -117,7 +117,7 @@ def sign_in_as(email: str) -> Client:
 
 
 @pytest.mark.parametrize(
-    ("email", "page"),
+    ("email", "path"),
     [
         ("practitioner@example.org", "/people/"),
         ("gp@example.org", "/people/"),
@@ -127,9 +127,9 @@ def sign_in_as(email: str) -> Client:
         ("admin@example.org", "/admin/audit"),
     ],
 )
-def test_each_staff_login_works(seeded, email, page):
+def test_each_staff_login_works(seeded, email, path):
     client = sign_in_as(email)
-    assert client.get(page).status_code == 200
+    assert client.get(path).status_code == 200
 
 
 def test_the_demo_person_sees_their_own_record(seeded):
