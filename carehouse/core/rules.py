@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import rules
+from django.core.exceptions import PermissionDenied
 
 from carehouse.core.actor import Actor
 from carehouse.core.roles import Role
@@ -51,3 +52,9 @@ permissions.add_rule("core.use_api", gives_direct_care | is_provider_staff | is_
 
 def has_permission(actor: Actor | None, name: str, obj: Any = None) -> bool:
     return bool(permissions.test_rule(name, actor, obj))
+
+
+def require_permission(actor: Actor | None, name: str, obj: Any = None) -> None:
+    """Raise ``PermissionDenied`` (403 in pages and the API) unless the actor holds the permission."""
+    if not has_permission(actor, name, obj):
+        raise PermissionDenied(name)

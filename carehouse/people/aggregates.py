@@ -10,7 +10,7 @@ from django.db.models import Count
 from carehouse.core.actor import Actor
 from carehouse.core.disclosure import SafeCount, safe_count
 from carehouse.core.models import Organisation, OrganisationType
-from carehouse.core.rules import has_permission
+from carehouse.core.rules import require_permission
 from carehouse.people.models import Person
 
 
@@ -38,7 +38,8 @@ class PopulationSummary:
 
 
 def registered_population_by_practice(actor: Actor) -> PopulationSummary:
-    if not has_permission(actor, "core.view_aggregates") or actor.organisation is None:
+    require_permission(actor, "core.view_aggregates")
+    if actor.organisation is None:
         raise PermissionDenied("core.view_aggregates")
     practices = [o for o in organisations_within(actor.organisation) if o.type == OrganisationType.GP_PRACTICE]
     counts = dict(

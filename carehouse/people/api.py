@@ -10,12 +10,11 @@ from django.core.validators import validate_email
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import HttpError
 from pydantic import AfterValidator
 
 from carehouse.core.api import api_actor
 from carehouse.core.models import Organisation
-from carehouse.core.rules import has_permission
+from carehouse.core.rules import require_permission
 from carehouse.people import selectors, services
 from carehouse.people.identifiers import nhs_number_problem, normalise_nhs_number, normalise_postcode
 from carehouse.people.identifiers import validate_postcode as _validate_postcode
@@ -190,18 +189,13 @@ def _person_data(payload: PersonIn) -> dict[str, object]:
     return data
 
 
-def _require(request: HttpRequest, permission: str) -> None:
-    if not has_permission(api_actor(request), permission):
-        raise HttpError(403, "Your role does not allow this")
-
-
 class PersonFilter(Schema):
     q: str = Field("", description="Name or NHS number")
 
 
 @router.get("", response=list[PersonSummary], summary="Find people in your care")
 def list_people(request: HttpRequest, filters: Query[PersonFilter]) -> list[PersonSummary]:
-    _require(request, "people.find_people")
+    require_permission(api_actor(request), "people.find_people")
     people = selectors.find_people(api_actor(request), filters.q)[:100]
     return [
         PersonSummary(
@@ -217,7 +211,7 @@ def list_people(request: HttpRequest, filters: Query[PersonFilter]) -> list[Pers
 
 @router.post("", response={201: PersonOut}, summary="Add a person")
 def create_person(request: HttpRequest, payload: PersonIn) -> Status[PersonOut]:
-    _require(request, "people.add_person")
+    require_permission(api_actor(request), "people.add_person")
     data = _person_data(payload)
     if "registered_practice" not in payload.model_fields_set:
         del data["registered_practice"]  # the service defaults it to the actor's practice, as the UI form does
@@ -227,13 +221,13 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Status[PersonOut]:
 
 @router.get("/{person_id}", response=PersonOut, summary="Read a person's record (audited)")
 def get_person(request: HttpRequest, person_id: int) -> PersonOut:
-    _require(request, "people.view_person")
+    require_permission(api_actor(request), "people.view_person")
     return _person_out(selectors.get_person(api_actor(request), person_id, purpose="api"))
 
 
 @router.put("/{person_id}", response={200: PersonOut, 409: dict}, summary="Change a person's details")
 def update_person(request: HttpRequest, person_id: int, payload: PersonUpdate) -> Status[object]:
-    _require(request, "people.change_person")
+    require_permission(api_actor(request), "people.change_person")
     actor = api_actor(request)
     person = selectors.get_person(actor, person_id, purpose="api change")
     try:
@@ -268,14 +262,14 @@ def _consent_out(consent: object) -> ConsentOut:
 
 @router.get("/{person_id}/consents", response=list[ConsentOut], summary="A person's consent decisions")
 def list_consents(request: HttpRequest, person_id: int) -> list[ConsentOut]:
-    _require(request, "people.view_person")
+    require_permission(api_actor(request), "people.view_person")
     person = selectors.get_person(api_actor(request), person_id, purpose="api consents")
     return [_consent_out(c) for c in selectors.consents_for(person)]
 
 
 @router.post("/{person_id}/consents", response={201: ConsentOut}, summary="Record a consent decision")
 def create_consent(request: HttpRequest, person_id: int, payload: ConsentIn) -> Status[ConsentOut]:
-    _require(request, "people.record_consent")
+    require_permission(api_actor(request), "people.record_consent")
     actor = api_actor(request)
     person = selectors.get_person(actor, person_id, purpose="api record consent")
     codes = [c.upper() for c in payload.recipient_organisations]
@@ -293,7 +287,7 @@ def create_consent(request: HttpRequest, person_id: int, payload: ConsentIn) -> 
 
 @router.post("/{person_id}/consents/{consent_id}/withdraw", response=ConsentOut, summary="Withdraw a consent")
 def withdraw_consent(request: HttpRequest, person_id: int, consent_id: int, payload: WithdrawIn) -> ConsentOut:
-    _require(request, "people.withdraw_consent")
+    require_permission(api_actor(request), "people.withdraw_consent")
     actor = api_actor(request)
     person = selectors.get_person(actor, person_id, purpose="api withdraw consent")
     consent = selectors.get_consent(actor, person, consent_id)

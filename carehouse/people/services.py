@@ -22,7 +22,7 @@ from carehouse.core.actor import Actor
 from carehouse.core.models import Organisation, OrganisationType
 from carehouse.core.models.audit import AuditAction
 from carehouse.core.roles import Role
-from carehouse.core.rules import has_permission
+from carehouse.core.rules import require_permission
 from carehouse.core.services import audit
 from carehouse.people.identifiers import normalise_nhs_number, normalise_postcode
 from carehouse.people.models import (
@@ -64,11 +64,6 @@ class EditConflict(Exception):
         self.current = current
 
 
-def _require(actor: Actor, permission: str) -> None:
-    if not has_permission(actor, permission):
-        raise PermissionDenied(permission)
-
-
 def _clean_person_data(data: dict[str, Any]) -> dict[str, Any]:
     cleaned = {key: value for key, value in data.items() if key in PERSON_FIELDS}
     if "nhs_number" in cleaned:
@@ -99,7 +94,7 @@ def _check_nhs_number_is_new(nhs_number: str, exclude_pk: int | None = None) -> 
 
 def create_person(actor: Actor, data: dict[str, Any]) -> Person:
     """Add a person. Their registered practice defaults to the actor's, when that is a practice."""
-    _require(actor, "people.add_person")
+    require_permission(actor, "people.add_person")
     cleaned = _clean_person_data(data)
     practice = actor.organisation
     if "registered_practice" not in cleaned and practice is not None and practice.type == OrganisationType.GP_PRACTICE:
@@ -122,7 +117,7 @@ def create_person(actor: Actor, data: dict[str, Any]) -> Person:
 
 def update_person(actor: Actor, person: Person, data: dict[str, Any], *, expected_version: int) -> Person:
     """Change a person's details, refusing the save if the record moved on since ``expected_version``."""
-    _require(actor, "people.change_person")
+    require_permission(actor, "people.change_person")
     with transaction.atomic():
         current = Person.objects.select_for_update().get(pk=person.pk)
         if current.version != expected_version:
@@ -159,7 +154,7 @@ def record_consent(
     recipient_contacts: Iterable[PersonalContact] = (),
 ) -> Consent:
     """Record a consent decision (given, refused or not sought, with the reason)."""
-    _require(actor, "people.record_consent")
+    require_permission(actor, "people.record_consent")
     organisations = list(recipient_organisations)
     contacts = list(recipient_contacts)
     for contact in contacts:
@@ -193,7 +188,7 @@ def record_consent(
 
 def withdraw_consent(actor: Actor, consent: Consent, *, reason: str) -> Consent:
     """Withdraw a consent from now on. A person may withdraw their own; staff may record it."""
-    _require(actor, "people.withdraw_consent")
+    require_permission(actor, "people.withdraw_consent")
     if actor.role == Role.PERSON and (actor.user is None or consent.person.user_id != actor.user.pk):
         raise PermissionDenied("people.withdraw_consent")
     with transaction.atomic():
@@ -216,7 +211,7 @@ def withdraw_consent(actor: Actor, consent: Consent, *, reason: str) -> Consent:
 
 
 def add_personal_contact(actor: Actor, person: Person, data: dict[str, Any]) -> PersonalContact:
-    _require(actor, "people.manage_contacts")
+    require_permission(actor, "people.manage_contacts")
     with transaction.atomic():
         contact = PersonalContact(person=person, **data)
         contact.full_clean()
@@ -233,7 +228,7 @@ def add_personal_contact(actor: Actor, person: Person, data: dict[str, Any]) -> 
 
 def add_care_team_member(actor: Actor, person: Person, data: dict[str, Any]) -> CareTeamMember:
     """Add a professional to the care team; naming a new key worker ends the previous one's role as such."""
-    _require(actor, "people.manage_contacts")
+    require_permission(actor, "people.manage_contacts")
     with transaction.atomic():
         member = CareTeamMember(person=person, **data)
         if member.is_key_worker:
@@ -252,7 +247,7 @@ def add_care_team_member(actor: Actor, person: Person, data: dict[str, Any]) -> 
 
 
 def end_care_team_membership(actor: Actor, member: CareTeamMember, on: datetime.date | None = None) -> CareTeamMember:
-    _require(actor, "people.manage_contacts")
+    require_permission(actor, "people.manage_contacts")
     with transaction.atomic():
         member.ended_on = on or timezone.localdate()
         member.is_key_worker = False

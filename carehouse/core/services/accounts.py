@@ -15,19 +15,14 @@ from carehouse.core.models import ApiToken, Membership, Organisation, User
 from carehouse.core.models.audit import AuditAction
 from carehouse.core.models.users import hash_token
 from carehouse.core.roles import Role
-from carehouse.core.rules import has_permission
+from carehouse.core.rules import require_permission
 from carehouse.core.services import audit
 
 API_TOKEN_LIFETIME = timedelta(days=90)
 
 
-def _require(actor: Actor, permission: str) -> None:
-    if not has_permission(actor, permission):
-        raise PermissionDenied(permission)
-
-
 def create_organisation(actor: Actor, data: dict[str, Any]) -> Organisation:
-    _require(actor, "core.manage_organisations")
+    require_permission(actor, "core.manage_organisations")
     with transaction.atomic():
         organisation = Organisation(**data)
         organisation.ods_code = organisation.ods_code.strip().upper()
@@ -44,7 +39,7 @@ def create_organisation(actor: Actor, data: dict[str, Any]) -> Organisation:
 
 
 def create_user(actor: Actor, *, email: str, full_name: str, password: str | None = None) -> User:
-    _require(actor, "core.manage_users")
+    require_permission(actor, "core.manage_users")
     with transaction.atomic():
         user = User(email=email.strip().lower(), full_name=full_name)
         user.full_clean(exclude=["password"])
@@ -58,7 +53,7 @@ def create_user(actor: Actor, *, email: str, full_name: str, password: str | Non
 
 
 def add_membership(actor: Actor, user: User, organisation: Organisation, role: Role, job_title: str = "") -> Membership:
-    _require(actor, "core.manage_users")
+    require_permission(actor, "core.manage_users")
     with transaction.atomic():
         membership, created = Membership.objects.get_or_create(
             user=user, organisation=organisation, role=role.value, defaults={"job_title": job_title}
@@ -76,7 +71,7 @@ def add_membership(actor: Actor, user: User, organisation: Organisation, role: R
 
 
 def end_membership(actor: Actor, membership: Membership) -> Membership:
-    _require(actor, "core.manage_users")
+    require_permission(actor, "core.manage_users")
     with transaction.atomic():
         membership.is_active = False
         membership.save(update_fields=["is_active"])
@@ -87,7 +82,7 @@ def end_membership(actor: Actor, membership: Membership) -> Membership:
 
 def issue_api_token(actor: Actor, name: str) -> tuple[ApiToken, str]:
     """A new API token for the actor's current membership. The secret is shown once, then only its hash is kept."""
-    _require(actor, "core.use_api")
+    require_permission(actor, "core.use_api")
     if actor.membership is None:
         raise PermissionDenied("API tokens belong to a staff membership")
     secret = "ch_" + secrets.token_urlsafe(32)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.tasks import Task
 from django.utils import timezone
@@ -13,14 +12,13 @@ from carehouse.core.actor import Actor
 from carehouse.core.models import Job
 from carehouse.core.models.audit import AuditAction
 from carehouse.core.models.jobs import JobStatus
-from carehouse.core.rules import has_permission
+from carehouse.core.rules import require_permission
 from carehouse.core.services import audit
 
 
 def start_job(actor: Actor, task: Task[..., Any], *, kind: str, title: str, permission: str, **kwargs: Any) -> Job:
     """Create the job row and queue the task once the row is committed."""
-    if not has_permission(actor, permission):
-        raise PermissionDenied(permission)
+    require_permission(actor, permission)
     with transaction.atomic():
         job = Job.objects.create(kind=kind, title=title, requested_by=actor.user, organisation=actor.organisation)
         audit.record(actor, AuditAction.CREATE, obj=job, summary=f"Started job: {title}")

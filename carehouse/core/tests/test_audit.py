@@ -16,6 +16,7 @@ from carehouse.core.actor import Actor
 from carehouse.core.models import AuditChainHead, AuditEvent
 from carehouse.core.models.audit import AppendOnlyError, AuditAction
 from carehouse.core.services import audit
+from carehouse.core.tests.audit_assertions import assert_event_about
 from carehouse.people.models import Person
 from carehouse.people.tests.factories import PersonFactory
 
@@ -73,12 +74,7 @@ def test_every_read_of_a_persons_page_is_audited_once(client, signed_in, priya, 
     assert client.get(f"/people/{person.pk}").status_code == 200
 
     [event] = AuditEvent.objects.filter(action="read")
-    assert event.person_id == person.pk
-    assert event.object_type == "people.Person"
-    assert event.object_id == str(person.pk)
-    assert event.actor_email == "priya@example.org"
-    assert event.actor_role == "practitioner"
-    assert event.actor_organisation == "Y10001"
+    assert_event_about(event, person, by=priya)
     assert event.ip_address == "127.0.0.1"
 
     assert client.get(f"/people/{person.pk}").status_code == 200

@@ -179,10 +179,11 @@ def account_view(request: HttpRequest) -> HttpResponse:
         update_session_auth_hash(request, form.user)
         messages.info(request, "Your password has been changed.")
         return redirect("core:account")
+    choices = role_choices(user)
     context = {
         "form": form,
         "has_two_factor": has_confirmed_device(user),
-        "roles": [c.label for c in role_choices(user)],
-        "is_administrator": any(c.role == Role.ADMINISTRATOR for c in role_choices(user)),
+        "roles": [c.label for c in choices],
+        "is_administrator": any(c.role == Role.ADMINISTRATOR for c in choices),
     }
     return render(request, "core/account.jinja", context, status=400 if form.errors else 200)

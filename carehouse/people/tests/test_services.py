@@ -14,6 +14,7 @@ from carehouse.core.actor import Actor
 from carehouse.core.models import AuditEvent, Organisation
 from carehouse.core.roles import Role
 from carehouse.core.services import audit
+from carehouse.core.tests.audit_assertions import assert_event_about
 from carehouse.core.tests.factories import UserFactory
 from carehouse.people import services
 from carehouse.people.models import CareTeamMember, Consent, ConsentDecision, ConsentPurpose, Person
@@ -68,12 +69,7 @@ def test_create_person_normalises_defaults_practice_and_audits(priya, practice, 
 
     [event] = audit_rows()
     assert event.action == "create"
-    assert event.person_id == person.pk
-    assert event.object_type == "people.Person"
-    assert event.object_id == str(person.pk)
-    assert event.actor_email == "priya@example.org"
-    assert event.actor_role == "practitioner"
-    assert event.actor_organisation == "Y10001"
+    assert_event_about(event, person, by=priya)
     assert event.changes["fields"] == sorted(person_data())
 
 

@@ -404,3 +404,40 @@ def test_date_field_falls_back_to_naming_its_label_when_no_message_is_given():
     assert raised.value.messages == ["Enter review date"]
     assert DateField(label="Review date", required=False).clean(["", "", ""]) is None
     assert DateField(label="Review date").clean(["1", "2", "2030"]) == datetime.date(2030, 2, 1)
+
+
+# -- one person, one record ------------------------------------------------------------------
+
+
+def test_adding_a_person_whose_nhs_number_is_already_recorded_is_refused_on_the_form(
+    client, signed_in, priya, other_practice
+):
+    existing = PersonFactory(registered_practice=other_practice)
+    signed_in(client, priya)
+    before = Person.objects.count()
+
+    response = client.post("/people/add", form_data(nhs_number=existing.nhs_number, family_name="Newrecord"))
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "There is a problem" in page
+    assert "A record with this NHS number already exists" in page
+    assert 'href="#id_nhs_number"' in page
+    assert existing.family_name not in page  # says the number is in use, not whose record it is
+    assert 'value="Newrecord"' in page  # what was typed is kept
+    assert Person.objects.count() == before
+
+
+def test_changing_a_person_to_an_nhs_number_already_recorded_is_refused(client, signed_in, priya, practice):
+    person = PersonFactory(registered_practice=practice)
+    other = PersonFactory(registered_practice=practice)
+    signed_in(client, priya)
+
+    response = client.post(
+        f"/people/{person.pk}/edit", form_data(nhs_number=other.nhs_number, version=str(person.version))
+    )
+
+    assert response.status_code == 400
+    assert "A record with this NHS number already exists" in response.content.decode()
+    person.refresh_from_db()
+    assert person.nhs_number != other.nhs_number
