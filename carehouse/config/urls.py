@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("people/", include("carehouse.people.urls")),
+    path("careplans/", include("carehouse.careplans.urls")),
     path("", include("carehouse.core.urls")),
 ]
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "ninja",
     "carehouse.core",
     "carehouse.people",
+    "carehouse.careplans",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Care plan pages. Thin: read through ``selectors``, write through ``services``, format with presenters."""
