@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import URLPattern, path
 
 app_name = "careplans"
 
 # --- Practitioner plan pages (plan, items, lifecycle, history, drafts) ---
-urlpatterns: list = []
+urlpatterns: list[URLPattern] = []
 # --- end practitioner plan pages ---
 
 # --- Person view, progress, notes, preparation packs, caseload, budget, print ---
