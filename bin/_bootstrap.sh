@@ -2,6 +2,7 @@
 #   - uv (from PyPI, into .tools/, when the machine has none that works)
 #   - Python 3.13 dependencies from uv.lock (uv uses the machine's own CPython 3.13)
 #   - the NHS.UK frontend from npm (package-lock.json), copied into carehouse/static/vendor
+#   - Pango and a font from Debian, when missing (WeasyPrint draws the printable plan's PDF with them)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -44,6 +45,21 @@ install_assets() {
   fi
 }
 
+apt_install() {
+  local sudo=""
+  if [ "$(id -u)" != "0" ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
+install_pdf_libraries() {
+  if ! ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || ! fc-list 2>/dev/null | grep -q .; then
+    say "Installing Pango and fonts for PDFs (Debian packages)"
+    apt_install libpango-1.0-0 libpangoft2-1.0-0 fontconfig fonts-dejavu-core
+  fi
+}
+
 find_uv
+install_pdf_libraries
 install_python_deps
 install_assets

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import models
 from django.db.models import Exists, OuterRef, QuerySet
@@ -80,7 +81,9 @@ def get_item(plan: CarePlan, kind_name: str, item_id: int) -> models.Model:
     if kind is None:
         raise Http404("No such part of a plan")
     items = (
-        kind.model._default_manager.filter(goal__plan=plan) if kind.parent == "goal" else kind.model._default_manager.filter(plan=plan)
+        kind.model._default_manager.filter(goal__plan=plan)
+        if kind.parent == "goal"
+        else kind.model._default_manager.filter(plan=plan)
     )
     item = items.filter(pk=item_id).first()
     if item is None:
@@ -202,36 +205,58 @@ def caseload(actor: Actor, *, scope: str = "mine", today: datetime.date | None =
     ``scope`` "mine" is the plans the actor leads and packs they sent; "organisation" is every
     plan held by, and pack sent from, the actor's organisation. Either way only people the actor
     may see. One audit event records whose records were listed.
+
+    It reads in steps so that it stays fast with very many plans (``benchmarks/careplans_at_scale.py``):
+    the ids of every plan and pack in each list, in order, straight from the caseload indexes; then,
+    in one query, which of their people the actor may see; then the first page of each list. Asked
+    for "the first 25 plans whose person the actor may see" in one query, PostgreSQL scanned every
+    plan in the table (the visibility test looks costly per row to its planner, so it preferred a
+    parallel scan in date order): 40 to 90 ms a list at 100,000 plans, against a few ms this way.
     """
     if actor.role not in CARE_ROLES or actor.organisation is None or actor.user is None:
         return Caseload(scope=scope, today=today or timezone.localdate())
     day = today or timezone.localdate()
     result = Caseload(scope=scope, today=day)
-    people = visible_people(actor)
-    plans = CarePlan.objects.filter(person__in=people)
-    packs = PreparationPack.objects.filter(person__in=people).exclude(sent_at=None)
+    plans = CarePlan.objects.all()
+    packs = PreparationPack.objects.exclude(sent_at=None)
     if scope == "organisation":
         plans = plans.filter(organisation=actor.organisation)
         packs = packs.filter(organisation=actor.organisation)
     else:
         plans = plans.filter(lead=actor.user)
         packs = packs.filter(created_by=actor.user)
-    plans = plans.select_related("person")
     reviewable = plans.filter(status__in=REVIEWABLE_STATUSES)
-    overdue = reviewable.filter(next_review_due__lt=day).order_by("next_review_due", "pk")
-    soon = reviewable.filter(next_review_due__gte=day, next_review_due__lte=day + datetime.timedelta(DUE_SOON_DAYS))
-    soon = soon.order_by("next_review_due", "pk")
-    drafts = plans.filter(status=PlanStatus.DRAFT).order_by("-updated_at", "-pk")
+    soon_until = day + datetime.timedelta(DUE_SOON_DAYS)
     has_open_plan = CarePlan.objects.filter(person=OuterRef("person"), status__in=OPEN_STATUSES)
-    invited = packs.filter(~Exists(has_open_plan)).select_related("person").order_by("sent_at", "pk")
-    result.overdue = list(overdue[:CASELOAD_PAGE])
-    result.overdue_count = overdue.count() if len(result.overdue) == CASELOAD_PAGE else len(result.overdue)
-    result.due_soon = list(soon[:CASELOAD_PAGE])
-    result.due_soon_count = soon.count() if len(result.due_soon) == CASELOAD_PAGE else len(result.due_soon)
-    result.drafts = list(drafts[:CASELOAD_PAGE])
-    result.drafts_count = drafts.count() if len(result.drafts) == CASELOAD_PAGE else len(result.drafts)
-    result.invited = list(invited[:CASELOAD_PAGE])
-    result.invited_count = invited.count() if len(result.invited) == CASELOAD_PAGE else len(result.invited)
+    lists: dict[str, QuerySet[Any]] = {
+        "overdue": reviewable.filter(next_review_due__lt=day).order_by("next_review_due", "pk"),
+        "due_soon": reviewable.filter(next_review_due__gte=day, next_review_due__lte=soon_until).order_by(
+            "next_review_due", "pk"
+        ),
+        "drafts": plans.filter(status=PlanStatus.DRAFT).order_by("-updated_at", "-pk"),
+        "invited": packs.filter(~Exists(has_open_plan)).order_by("sent_at", "pk"),
+    }
+    candidates = {name: list(rows.values_list("pk", "person_id")) for name, rows in lists.items()}
+    their_people = {person_id for rows in candidates.values() for _, person_id in rows}
+    seen = (
+        set(visible_people(actor).filter(pk__in=their_people).order_by().values_list("pk", flat=True))
+        if their_people
+        else set()
+    )
+    shown = {name: [pk for pk, person_id in rows if person_id in seen] for name, rows in candidates.items()}
+    first = {name: ids[:CASELOAD_PAGE] for name, ids in shown.items()}
+    found_plans = CarePlan.objects.select_related("person").in_bulk(
+        [*first["overdue"], *first["due_soon"], *first["drafts"]]
+    )
+    found_packs = PreparationPack.objects.select_related("person").in_bulk(first["invited"])
+    result.overdue = [found_plans[pk] for pk in first["overdue"] if pk in found_plans]
+    result.overdue_count = len(shown["overdue"])
+    result.due_soon = [found_plans[pk] for pk in first["due_soon"] if pk in found_plans]
+    result.due_soon_count = len(shown["due_soon"])
+    result.drafts = [found_plans[pk] for pk in first["drafts"] if pk in found_plans]
+    result.drafts_count = len(shown["drafts"])
+    result.invited = [found_packs[pk] for pk in first["invited"] if pk in found_packs]
+    result.invited_count = len(shown["invited"])
     listed = sorted(
         {p.person_id for p in (*result.overdue, *result.due_soon, *result.drafts)}
         | {p.person_id for p in result.invited}

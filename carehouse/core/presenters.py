@@ -10,6 +10,7 @@ from carehouse.core.models import AuditEvent, Job, Membership, Organisation, Use
 from carehouse.core.roles import CARE_ROLES, Role
 
 if TYPE_CHECKING:
+    from carehouse.careplans.aggregates import PlanQuality
     from carehouse.people.aggregates import PopulationSummary
 
 
@@ -56,6 +57,24 @@ class StartPagePresenter:
         if self.actor.role != Role.COMMISSIONER:
             return None
         return registered_population_by_practice(self.actor)
+
+    @cached_property
+    def preparation_packs(self) -> list[dict[str, str]]:
+        """Links to the person's preparation packs still waiting for their answers."""
+        from carehouse.careplans.presenters_person import pack_link
+        from carehouse.careplans.selectors_person import unanswered_packs
+
+        if self.actor.role != Role.PERSON:
+            return []
+        return [pack_link(pack) for pack in unanswered_packs(self.actor)]
+
+    @cached_property
+    def plan_quality(self) -> PlanQuality | None:
+        from carehouse.careplans.aggregates import five_criteria
+
+        if self.actor.role != Role.COMMISSIONER:
+            return None
+        return five_criteria(self.actor)
 
     @cached_property
     def admin_counts(self) -> dict[str, int]:

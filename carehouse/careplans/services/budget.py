@@ -122,11 +122,17 @@ def set_budget(actor: Actor, plan: CarePlan, data: dict[str, Any], *, expected_v
         _check_open(current)
         budget, created = PersonalHealthBudget.objects.select_for_update().get_or_create(plan=current)
         for name in BUDGET_FIELDS:
-            if name in data:
-                value = data[name]
-                if name in ("indicative_amount", "agreed_amount") and value not in (None, ""):
+            if name not in data:
+                continue
+            value = data[name]
+            if name in ("indicative_amount", "agreed_amount", "agreed_on", "period_start", "period_end"):
+                # Amounts and dates may be left empty; text fields keep "" (they are never NULL).
+                value = None if value in (None, "") else value
+                if value is not None and name.endswith("_amount"):
                     value = _amount(value, name)
-                setattr(budget, name, value if value != "" else None)
+            elif value is None:
+                value = ""
+            setattr(budget, name, value)
         if budget.agreed_amount is not None:
             allocated = budget.allocations.aggregate(total=Sum("amount"))["total"] or ZERO
             if allocated > budget.agreed_amount:

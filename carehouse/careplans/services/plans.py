@@ -21,7 +21,9 @@ from django.utils import timezone
 
 from carehouse.careplans import lifecycle, revisions
 from carehouse.careplans.models import (
+    Achievement,
     Action,
+    ActionStatus,
     AdditionalSupportPlan,
     CarePlan,
     ContingencyPlan,
@@ -325,7 +327,9 @@ def save_item(
         if item is None:
             _parent_check(current, kind, parent)
             target = kind.model(**({"goal": parent} if kind.parent == "goal" else {"plan": current}))
-            siblings = kind.model._default_manager.filter(**({"goal": parent} if kind.parent == "goal" else {"plan": current}))
+            siblings = kind.model._default_manager.filter(
+                **({"goal": parent} if kind.parent == "goal" else {"plan": current})
+            )
             target.position = siblings.count()  # type: ignore[attr-defined]
             verb = "Added"
         else:
@@ -494,7 +498,7 @@ def record_goal_progress(actor: Actor, goal: Goal, achievement: str, *, expected
     """The person (or a professional) says how a goal is going. The goal's wording is untouched."""
     require_permission(actor, "careplans.record_progress")
     _check_own_plan(actor, goal.plan)
-    if achievement not in {c.value for c in Goal._meta.get_field("achievement").choices or []}:  # type: ignore[union-attr]
+    if achievement not in Achievement.values:
         raise ValidationError({"achievement": "Select how the goal is going"})
     with transaction.atomic():
         current = _lock(goal.plan, expected_version)
@@ -509,7 +513,7 @@ def record_action_progress(actor: Actor, action: Action, status: str, *, expecte
     """The person (or a professional) marks an action started or done. Its wording is untouched."""
     require_permission(actor, "careplans.record_progress")
     _check_own_plan(actor, action.goal.plan)
-    if status not in {c.value for c in Action._meta.get_field("status").choices or []}:  # type: ignore[union-attr]
+    if status not in ActionStatus.values:
         raise ValidationError({"status": "Select how the action is going"})
     with transaction.atomic():
         current = _lock(action.goal.plan, expected_version)
