@@ -101,6 +101,9 @@ def _register_routers() -> None:
     from carehouse.people.api import router as people_router
 
     api.add_router("/people", people_router)
+    from carehouse.careplans.api import router as careplans_router
+
+    api.add_router("/careplans", careplans_router)
 
 
 _register_routers()
