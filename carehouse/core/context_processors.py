@@ -18,8 +18,11 @@ def navigation_for(actor: Actor | None, path: str) -> list[dict[str, Any]]:
     items: list[tuple[str, str]] = [("Home", reverse("core:start"))]
     if has_permission(actor, "people.find_people"):
         items.append(("People", reverse("people:list")))
+    if has_permission(actor, "careplans.view_caseload"):
+        items.append(("Caseload", reverse("careplans:caseload")))
     if actor.role == Role.PERSON:
         items.append(("My record", reverse("people:mine")))
+        items.append(("My care plan", reverse("careplans:mine")))
     if actor.role == Role.CARER:
         items.append(("People I care for", reverse("people:cared_for")))
     if has_permission(actor, "core.manage_organisations"):

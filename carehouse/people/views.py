@@ -5,7 +5,6 @@ Every read goes through ``selectors`` (scoped and audited); every write through 
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -13,8 +12,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from carehouse.careplans import selectors as careplan_selectors
+from carehouse.careplans.presenters import PersonPlansPresenter
 from carehouse.core.roles import Role
-from carehouse.core.views import actor_of, actor_required
+from carehouse.core.views import actor_of, actor_required, show_errors
 from carehouse.people import selectors, services
 from carehouse.people.forms import (
     CareTeamMemberForm,
@@ -26,15 +27,6 @@ from carehouse.people.forms import (
 )
 from carehouse.people.models import Person
 from carehouse.people.presenters import PersonPresenter
-
-
-def _show_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's validation errors on the form, so the user sees them beside the field."""
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _initial(person: Person) -> dict[str, object]:
@@ -67,7 +59,7 @@ def person_add(request: HttpRequest) -> HttpResponse:
         try:
             person = services.create_person(actor, form.person_data())
         except ValidationError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.info(request, f"{person.full_name} has been added.")
             return redirect("people:detail", person_id=person.pk)
@@ -86,7 +78,13 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
         contacts=selectors.personal_contacts_for(person),
         care_team=selectors.care_team_for(person),
     )
-    return render(request, "people/detail.jinja", {"page": presenter})
+    plans = PersonPlansPresenter(
+        person,
+        actor,
+        plans=careplan_selectors.plans_for_person(actor, person),
+        answered_pack=careplan_selectors.latest_answered_pack(person),
+    )
+    return render(request, "people/detail.jinja", {"page": presenter, "plans": plans})
 
 
 @require_http_methods(["GET", "POST"])
@@ -100,7 +98,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
         try:
             services.update_person(actor, person, form.person_data(), expected_version=expected)
         except ValidationError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
             return render(request, "people/form.jinja", {"form": form, "person": person}, status=400)
         except services.EditConflict as conflict:
             differences = services.compare_versions(conflict.current, form.person_data())

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
@@ -40,3 +41,16 @@ def actor_required(permission: str | None = None) -> Callable[[View], View]:
         return wrapped
 
     return decorator
+
+
+def show_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's validation errors on the form, so the user sees them beside the field.
+
+    Errors about a field the form does not have, or not about any field, go at the top of the
+    form (and so into the page's error summary).
+    """
+    if hasattr(error, "error_dict"):
+        for name, problems in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, problems)
+    else:
+        form.add_error(None, error.messages)

@@ -7,7 +7,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from carehouse.core.presenters import StartPagePresenter
-from carehouse.core.roles import Role
 from carehouse.core.views import actor_of, actor_required
 
 
@@ -22,8 +21,6 @@ def home(request: HttpRequest) -> HttpResponse:
 @actor_required()
 def start(request: HttpRequest) -> HttpResponse:
     actor = actor_of(request)
-    if actor.role == Role.PERSON:
-        return redirect("people:mine")
     presenter = StartPagePresenter(actor)
     return render(request, f"core/start/{actor.role.value if actor.role else 'none'}.jinja", {"page": presenter})
 

@@ -1,5 +1,6 @@
 // Start the NHS.UK frontend components (served locally; no inline scripts, for the CSP).
 import { initAll } from "../vendor/nhsuk/nhsuk-frontend.min.js";
+import "./autosave.js";
 
 initAll();
 
