@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 from nhs_number import generate as generate_nhs_numbers
 
+from carehouse.careplans.demo_data import seed_care_plans
 from carehouse.core.actor import Actor
 from carehouse.core.models import Membership, Organisation, OrganisationType, User
 from carehouse.core.models.audit import AuditAction
@@ -193,7 +194,7 @@ def seed(*, people: int = 300, seed_value: int = 2026) -> DemoSummary:
         me.save(update_fields=["user", "registered_practice"])
         summary.logins.append(DemoLogin(Role.PERSON.label, "person@example.org", "Their own record"))
 
-        cared_for = created[1]
+        cared_for = me  # so that the carer sees the demo person's care plan too
         carer_user = User.objects.create_user("carer@example.org", DEMO_PASSWORD, full_name=fake.name())
         carer = PersonalContact.objects.create(
             person=cared_for, name=carer_user.full_name, relationship="daughter", is_carer=True, user=carer_user
@@ -204,6 +205,9 @@ def seed(*, people: int = 300, seed_value: int = 2026) -> DemoSummary:
         carer_consent.recipient_contacts.set([carer])
         audit.record(system, AuditAction.CREATE, obj=carer_consent, person_id=cared_for.pk, summary="Carer access")
         summary.logins.append(DemoLogin(Role.CARER.label, "carer@example.org", f"Carer for {cared_for.full_name}"))
+
+        # Care and support plans, written through the care plan services by the demo staff.
+        seed_care_plans(created, seed_value=seed_value)
     return summary
 
 
