@@ -47,11 +47,12 @@ def shows_administration(page: Page) -> None:
         expect(main(page).get_by_role("link", name=card, exact=True)).to_be_visible()
 
 
-def shows_own_record(page: Page) -> None:
+def shows_own_start_page(page: Page) -> None:
     person = Person.objects.get(user__email="person@example.org")
-    expect(page).to_have_url(re.compile(r"/people/me$"))
-    expect(main(page).get_by_role("heading", level=1)).to_have_text(person.full_name)
-    expect(main(page).get_by_role("heading", name="Personal details")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/start$"))
+    expect(main(page).get_by_role("heading", level=1)).to_have_text(f"Hello {person.user.get_short_name()}")
+    expect(main(page).get_by_role("link", name="My care and support plan")).to_be_visible()
+    expect(main(page).get_by_role("link", name="My record")).to_have_attribute("href", "/people/me")
 
 
 def shows_people_cared_for(page: Page) -> None:
@@ -78,7 +79,7 @@ DEMO_ROLES = [
         shows_registered_people_by_practice,
     ),
     DemoRole("admin@example.org", "Administrator", "NHS Riverside Integrated Care Board", shows_administration),
-    DemoRole("person@example.org", "Person", "Riverside Medical Centre", shows_own_record),
+    DemoRole("person@example.org", "Person", "Riverside Medical Centre", shows_own_start_page),
     DemoRole("carer@example.org", "Carer", None, shows_people_cared_for),
 ]
 
