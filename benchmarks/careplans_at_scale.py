@@ -257,20 +257,6 @@ def nhs_numbers(count: int) -> Iterator[str]:
             yield digits + str(check)
 
 
-def _value(value: Any) -> Any:
-    if isinstance(value, datetime.datetime):
-        return value.isoformat(timespec="seconds")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    return value
-
-
-def _fields(obj: models.Model, names: Sequence[str]) -> dict[str, Any]:
-    return {name: _value(getattr(obj, name)) for name in names}
-
-
 @dataclass
 class PlanParts:
     """What was built for one plan, kept in memory to write its revision without reading it back."""
@@ -284,22 +270,26 @@ class PlanParts:
 
 def light_snapshot(plan: CarePlan, parts: PlanParts) -> dict[str, Any]:
     """The same shape as ``revisions.snapshot``, built from the objects in memory (no queries)."""
-    data: dict[str, Any] = {"plan": _fields(plan, revisions.PLAN_FIELDS)}
+    data: dict[str, Any] = {"plan": revisions.field_values(plan, revisions.PLAN_FIELDS)}
     data["plan"]["key_worker"] = "Practice nurse" if plan.key_worker_id else ""
     data["plan"]["review_owner"] = ""
-    data["strengths"] = [{"id": s.pk, **_fields(s, revisions.STRENGTH_FIELDS)} for s in parts.strengths]
-    data["needs"] = [{"id": n.pk, **_fields(n, revisions.NEED_FIELDS)} for n in parts.needs]
+    data["strengths"] = [{"id": s.pk, **revisions.field_values(s, revisions.STRENGTH_FIELDS)} for s in parts.strengths]
+    data["needs"] = [{"id": n.pk, **revisions.field_values(n, revisions.NEED_FIELDS)} for n in parts.needs]
     data["goals"] = [
         {
             "id": g.pk,
-            **_fields(g, revisions.GOAL_FIELDS),
+            **revisions.field_values(g, revisions.GOAL_FIELDS),
             "needs": [],
             "stage_goals": [],
-            "actions": [{"id": a.pk, **_fields(a, revisions.ACTION_FIELDS)} for a in parts.actions[g.pk]],
+            "actions": [
+                {"id": a.pk, **revisions.field_values(a, revisions.ACTION_FIELDS)} for a in parts.actions[g.pk]
+            ],
         }
         for g in parts.goals
     ]
-    data["contingency_plans"] = [{"id": c.pk, **_fields(c, revisions.CONTINGENCY_FIELDS)} for c in parts.contingency]
+    data["contingency_plans"] = [
+        {"id": c.pk, **revisions.field_values(c, revisions.CONTINGENCY_FIELDS)} for c in parts.contingency
+    ]
     data["additional_plans"] = []
     data["budget"] = None
     return data

@@ -89,7 +89,8 @@ NESTED: dict[str, tuple[str, type[models.Model]]] = {
 }
 
 
-def _value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A field's value as JSON-ready data (dates as ISO text, money as pounds and pence)."""
     if isinstance(value, datetime.datetime):
         return value.isoformat(timespec="seconds")
     if isinstance(value, datetime.date):
@@ -99,8 +100,8 @@ def _value(value: Any) -> Any:
     return value
 
 
-def _fields(obj: models.Model, names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: _value(getattr(obj, name)) for name in names}
+def field_values(obj: models.Model, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: json_value(getattr(obj, name)) for name in names}
 
 
 def _person_label(member: Any) -> str:
@@ -111,41 +112,45 @@ def _person_label(member: Any) -> str:
 
 def snapshot(plan: CarePlan) -> dict[str, Any]:
     """Everything in the plan, as JSON-ready data. Items carry their ids so changes can be matched."""
-    data: dict[str, Any] = {"plan": _fields(plan, PLAN_FIELDS)}
+    data: dict[str, Any] = {"plan": field_values(plan, PLAN_FIELDS)}
     data["plan"]["key_worker"] = _person_label(plan.key_worker)
     data["plan"]["review_owner"] = _person_label(plan.review_owner)
-    data["strengths"] = [{"id": s.pk, **_fields(s, STRENGTH_FIELDS)} for s in plan.strengths.all()]
-    data["needs"] = [{"id": n.pk, **_fields(n, NEED_FIELDS)} for n in plan.needs.all()]
+    data["strengths"] = [{"id": s.pk, **field_values(s, STRENGTH_FIELDS)} for s in plan.strengths.all()]
+    data["needs"] = [{"id": n.pk, **field_values(n, NEED_FIELDS)} for n in plan.needs.all()]
     goals = plan.goals.prefetch_related("needs", "stage_goals", "actions")
     data["goals"] = [
         {
             "id": g.pk,
-            **_fields(g, GOAL_FIELDS),
+            **field_values(g, GOAL_FIELDS),
             "needs": sorted(n.text for n in g.needs.all()),
-            "stage_goals": [{"id": s.pk, **_fields(s, STAGE_GOAL_FIELDS)} for s in g.stage_goals.all()],
-            "actions": [{"id": a.pk, **_fields(a, ACTION_FIELDS)} for a in g.actions.all()],
+            "stage_goals": [{"id": s.pk, **field_values(s, STAGE_GOAL_FIELDS)} for s in g.stage_goals.all()],
+            "actions": [{"id": a.pk, **field_values(a, ACTION_FIELDS)} for a in g.actions.all()],
         }
         for g in goals
     ]
-    data["contingency_plans"] = [{"id": c.pk, **_fields(c, CONTINGENCY_FIELDS)} for c in plan.contingency_plans.all()]
-    data["additional_plans"] = [{"id": a.pk, **_fields(a, ADDITIONAL_PLAN_FIELDS)} for a in plan.additional_plans.all()]
+    data["contingency_plans"] = [
+        {"id": c.pk, **field_values(c, CONTINGENCY_FIELDS)} for c in plan.contingency_plans.all()
+    ]
+    data["additional_plans"] = [
+        {"id": a.pk, **field_values(a, ADDITIONAL_PLAN_FIELDS)} for a in plan.additional_plans.all()
+    ]
     budget = PersonalHealthBudget.objects.filter(plan=plan).first()
     if budget is None:
         data["budget"] = None
     else:
         data["budget"] = {
-            **_fields(budget, BUDGET_FIELDS),
+            **field_values(budget, BUDGET_FIELDS),
             "allocations": [
-                {"id": a.pk, "description": a.description, "amount": _value(a.amount), "action": a.action_id}
+                {"id": a.pk, "description": a.description, "amount": json_value(a.amount), "action": a.action_id}
                 for a in budget.allocations.all()
             ],
             "spends": [
                 {
                     "id": s.pk,
-                    "spent_on": _value(s.spent_on),
+                    "spent_on": json_value(s.spent_on),
                     "payee": s.payee,
                     "description": s.description,
-                    "amount": _value(s.amount),
+                    "amount": json_value(s.amount),
                 }
                 for s in budget.spends.all()
             ],

@@ -25,20 +25,12 @@ from carehouse.careplans.models import (
     CarePlan,
     PersonalHealthBudget,
 )
+from carehouse.careplans.revisions import BUDGET_FIELDS
 from carehouse.careplans.services.plans import _check_open, _commit, _lock
 from carehouse.core.actor import Actor
 from carehouse.core.rules import require_permission
 
 ZERO = Decimal("0.00")
-BUDGET_FIELDS = (
-    "managed_as",
-    "indicative_amount",
-    "agreed_amount",
-    "agreed_on",
-    "period_start",
-    "period_end",
-    "not_to_be_spent_on",
-)
 
 
 class OverspendNotConfirmed(ValidationError):
