@@ -138,16 +138,29 @@ def refresh_criteria(plan: CarePlan) -> None:
 
 
 def _commit(
-    actor: Actor, plan: CarePlan, summary: str, *, action: AuditAction = AuditAction.UPDATE, new: bool = False
-) -> PlanRevision:
-    """Save the plan as a new version and write its revision and audit event (inside the caller's transaction)."""
+    actor: Actor,
+    plan: CarePlan,
+    summary: str,
+    *,
+    action: AuditAction = AuditAction.UPDATE,
+    new: bool = False,
+    only_if_changed: bool = False,
+) -> PlanRevision | None:
+    """Save the plan as a new version and write its revision and audit event (inside the caller's transaction).
+
+    With ``only_if_changed``, a save that changes nothing in the plan (the same words sent again)
+    writes no version: it would only fill the history with empty entries and make others' open
+    forms out of date for nothing.
+    """
     previous = None if new else _latest_snapshot(plan)
-    if not new:
-        plan.version += 1
     refresh_criteria(plan)
-    plan.save()
     state = revisions.snapshot(plan)
     changes = revisions.diff(previous, state)
+    if only_if_changed and not new and not changes:
+        return None
+    if not new:
+        plan.version += 1
+    plan.save()
     user = actor.user
     revision = PlanRevision.objects.create(
         plan=plan,
@@ -264,7 +277,7 @@ def update_plan_details(actor: Actor, plan: CarePlan, data: dict[str, Any], *, e
         if current.next_review_due is None and current.status != PlanStatus.DRAFT:
             raise ValidationError({"next_review_due": "An agreed plan must keep a review date"})
         current.full_clean()
-        _commit(actor, current, "Changed the plan details")
+        _commit(actor, current, "Changed the plan details", only_if_changed=True)
     return current
 
 
@@ -280,7 +293,7 @@ def update_about_me(actor: Actor, plan: CarePlan, data: dict[str, Any], *, expec
                 setattr(current, name, (data[name] or "").strip())
         current.full_clean()
         who = "the person" if actor.role == Role.PERSON else "a professional, with the person"
-        _commit(actor, current, f"Updated About me ({who})")
+        _commit(actor, current, f"Updated About me ({who})", only_if_changed=True)
     return current
 
 
@@ -351,7 +364,7 @@ def save_item(
         target.save()
         if kind_name == "goal" and "needs" in data:
             target.needs.set(_goal_needs(current, data["needs"]))  # type: ignore[attr-defined]
-        _commit(actor, current, f"{verb} {_article(kind.label)} {kind.label}: {_short(target)}")
+        _commit(actor, current, f"{verb} {_article(kind.label)} {kind.label}: {_short(target)}", only_if_changed=True)
     return target
 
 

@@ -581,3 +581,14 @@ def test_what_the_budget_may_not_be_spent_on_can_be_cleared(staff, budgeted_plan
     assert cleared.not_to_be_spent_on == ""
     assert cleared.indicative_amount is None
     assert cleared.agreed_amount == Decimal("1200.00")
+
+
+def test_sending_the_same_words_again_writes_no_new_version(staff, plan):
+    goal = add_goal(staff, plan, importance=6)
+    plan.refresh_from_db()
+    version = plan.version
+    services.save_item(staff, plan, "goal", {"text": goal.text, "importance": 6}, item=goal, expected_version=version)
+    services.update_plan_details(staff, plan, {"title": plan.title}, expected_version=version)
+    plan.refresh_from_db()
+    assert plan.version == version
+    assert plan.revisions.count() == version
