@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from carehouse.careplans.models import (
@@ -31,6 +31,7 @@ from carehouse.core.actor import Actor
 from carehouse.core.rules import require_permission
 
 ZERO = Decimal("0.00")
+PENNY = Decimal("0.01")
 
 
 class OverspendNotConfirmed(ValidationError):
@@ -39,6 +40,19 @@ class OverspendNotConfirmed(ValidationError):
     def __init__(self, message: str, *, over_by: Decimal) -> None:
         super().__init__({"confirm_overspend": message})
         self.over_by = over_by
+
+
+def pounds(value: Decimal | float | int | None) -> Decimal:
+    """A database total as pounds and pence.
+
+    SQLite adds decimals as floating point (5.64 - 4.90 comes back as 0.7399999…), so every total
+    read from the database is rounded to the penny before it is compared or shown.
+    """
+    return Decimal(str(value or 0)).quantize(PENNY)
+
+
+def _total(rows: QuerySet[Any]) -> Decimal:
+    return pounds(rows.aggregate(total=Sum("amount"))["total"])
 
 
 def money(value: Decimal | None) -> str:
@@ -83,7 +97,7 @@ class BudgetSummary:
 def summarise(budget: PersonalHealthBudget) -> BudgetSummary:
     allocations = list(budget.allocations.select_related("action"))
     spent_by_allocation = {
-        row["allocation"]: row["total"] or ZERO
+        row["allocation"]: pounds(row["total"])
         for row in BudgetSpend.objects.filter(budget=budget).values("allocation").annotate(total=Sum("amount"))
     }
     spent = sum(spent_by_allocation.values(), ZERO)
@@ -96,7 +110,7 @@ def summarise(budget: PersonalHealthBudget) -> BudgetSummary:
 
 def _amount(value: Any, field: str, *, allow_negative: bool = False) -> Decimal:
     try:
-        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+        amount = Decimal(str(value)).quantize(PENNY)
     except Exception as error:
         raise ValidationError({field: "Enter an amount in pounds and pence, like 120.50"}) from error
     if not allow_negative and amount < 0:
@@ -126,7 +140,7 @@ def set_budget(actor: Actor, plan: CarePlan, data: dict[str, Any], *, expected_v
                 value = ""
             setattr(budget, name, value)
         if budget.agreed_amount is not None:
-            allocated = budget.allocations.aggregate(total=Sum("amount"))["total"] or ZERO
+            allocated = _total(budget.allocations.all())
             if allocated > budget.agreed_amount:
                 raise ValidationError(
                     {
@@ -176,7 +190,7 @@ def add_allocation(
             raise ValidationError({"amount": "Enter the agreed budget before allocating it"})
         if action is not None and action.goal.plan_id != current.pk:
             raise ValidationError({"action": "Choose an action in this plan"})
-        allocated = budget.allocations.aggregate(total=Sum("amount"))["total"] or ZERO
+        allocated = _total(budget.allocations.all())
         if allocated + value > budget.agreed_amount:
             raise ValidationError(
                 {
@@ -229,7 +243,7 @@ def record_spend(
             raise ValidationError({"amount": "Enter the agreed budget before recording spending"})
         if allocation is not None and allocation.budget_id != budget.pk:
             raise ValidationError({"allocation": "Choose an allocation from this budget"})
-        spent = BudgetSpend.objects.filter(budget=budget).aggregate(total=Sum("amount"))["total"] or ZERO
+        spent = _total(BudgetSpend.objects.filter(budget=budget))
         if spent + value < 0:
             raise ValidationError(
                 {"amount": f"A correction cannot take the total spent below £0 (spent: {money(spent)})"}

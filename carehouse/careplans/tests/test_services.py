@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
@@ -547,6 +547,8 @@ class BudgetArithmetic(HypothesisTestCase):
     """Whatever the sequence of spends and corrections, the balance is agreed minus the sum accepted."""
 
     @settings(max_examples=25, deadline=None)
+    # SQLite adds decimals as floats: 5.64 - 4.90 came back as 0.7399999… before totals were rounded.
+    @example(agreed=Decimal("5.64"), amounts=[Decimal("5.64"), Decimal("-4.90")])
     @given(
         agreed=st.decimals(min_value=1, max_value=5000, places=2),
         amounts=st.lists(st.decimals(min_value=-500, max_value=1000, places=2), max_size=8),
