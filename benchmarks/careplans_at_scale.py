@@ -271,7 +271,7 @@ class PlanParts:
 def light_snapshot(plan: CarePlan, parts: PlanParts) -> dict[str, Any]:
     """The same shape as ``revisions.snapshot``, built from the objects in memory (no queries)."""
     data: dict[str, Any] = {"plan": revisions.field_values(plan, revisions.PLAN_FIELDS)}
-    data["plan"]["key_worker"] = "Practice nurse" if plan.key_worker_id else ""
+    data["plan"]["key_worker"] = str(plan.key_worker or "")  # the care team member built with the plan
     data["plan"]["review_owner"] = ""
     data["strengths"] = [{"id": s.pk, **revisions.field_values(s, revisions.STRENGTH_FIELDS)} for s in parts.strengths]
     data["needs"] = [{"id": n.pk, **revisions.field_values(n, revisions.NEED_FIELDS)} for n in parts.needs]

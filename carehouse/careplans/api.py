@@ -18,7 +18,6 @@ from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal
 
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
@@ -27,24 +26,18 @@ from pydantic import AfterValidator, ValidationInfo, field_validator
 from carehouse.careplans import selectors
 from carehouse.careplans.models import (
     Achievement,
-    Action,
     ActionStatus,
-    AdditionalSupportPlan,
     AgreedWith,
     BudgetAllocation,
     BudgetManagement,
     BudgetSpend,
     CarePlan,
-    ContingencyPlan,
     Goal,
-    Need,
     NeedCategory,
     PlanNote,
     PlanRevision,
     PlanStatus,
     Review,
-    StageGoal,
-    Strength,
     WhoActs,
     WrittenBy,
 )
@@ -82,7 +75,11 @@ def _triggers(value: list[str]) -> list[str]:
 
 ReviewDate = Annotated[datetime.date | None, AfterValidator(_today_or_later)]
 Triggers = Annotated[list[Annotated[str, Field(max_length=300)]], AfterValidator(_triggers)]
-SnomedCode = Annotated[str, Field(pattern=r"^(\d{6,18})?$", description="A SNOMED CT concept id (6 to 18 digits)")]
+#: The shape ``fhir.bindings.is_sctid`` checks on export, so that a code saved here can always be sent.
+SnomedCode = Annotated[
+    str,
+    Field(pattern=r"^([1-9][0-9]{5,17})?$", description="A SNOMED CT concept id (6 to 18 digits, not starting with 0)"),
+]
 OneToTen = Annotated[int | None, Field(ge=1, le=10)]
 Money = Annotated[Decimal, Field(max_digits=10, decimal_places=2, description=MONEY_HELP)]
 MoneyOut = Annotated[str, Field(description=MONEY_HELP, examples=["120.50"])]
@@ -648,22 +645,23 @@ def update_about_me(request: HttpRequest, plan_id: int, payload: AboutMeIn) -> P
 # -- items ----------------------------------------------------------------------------------------
 
 
-def _save_item(
+def _save_item[O: Schema](
     request: HttpRequest,
     plan_id: int,
     kind: str,
     payload: Versioned,
+    out: Callable[[Any], O],
     *,
     item_id: int | None = None,
     goal_id: int | None = None,
-) -> tuple[models.Model, int]:
-    """Add an item (no ``item_id``) or change the fields sent; the plan's new version with it."""
+) -> Saved[O]:
+    """Add an item (no ``item_id``) or change the fields sent; the item as ``out`` shows it, and the plan's new version."""
     actor, plan = _plan_to_change(request, plan_id, "careplans.edit_plan")
     item = selectors.get_item(plan, kind, item_id) if item_id is not None else None
     parent = selectors.get_goal(plan, goal_id) if goal_id is not None else None
     data = payload.model_dump(exclude_unset=True, exclude={"version"})
     saved = plan_service.save_item(actor, plan, kind, data, expected_version=payload.version, item=item, parent=parent)
-    return saved, _version_now(plan)
+    return Saved(plan_version=_version_now(plan), item=out(saved))
 
 
 def _remove_item(request: HttpRequest, plan_id: int, kind: str, item_id: int, version: int) -> PlanVersionOut:
@@ -673,47 +671,12 @@ def _remove_item(request: HttpRequest, plan_id: int, kind: str, item_id: int, ve
     return PlanVersionOut(plan_version=_version_now(plan))
 
 
-def _strength(item: models.Model, version: int) -> Saved[StrengthOut]:
-    assert isinstance(item, Strength)
-    return Saved[StrengthOut](plan_version=version, item=StrengthOut.model_validate(item))
-
-
-def _need(item: models.Model, version: int) -> Saved[NeedOut]:
-    assert isinstance(item, Need)
-    return Saved[NeedOut](plan_version=version, item=NeedOut.model_validate(item))
-
-
-def _saved_goal(item: models.Model, version: int) -> Saved[GoalOut]:
-    assert isinstance(item, Goal)
-    return Saved[GoalOut](plan_version=version, item=_goal(item))
-
-
-def _stage_goal(item: models.Model, version: int) -> Saved[StageGoalOut]:
-    assert isinstance(item, StageGoal)
-    return Saved[StageGoalOut](plan_version=version, item=StageGoalOut.model_validate(item))
-
-
-def _action(item: models.Model, version: int) -> Saved[ActionOut]:
-    assert isinstance(item, Action)
-    return Saved[ActionOut](plan_version=version, item=ActionOut.model_validate(item))
-
-
-def _contingency(item: models.Model, version: int) -> Saved[ContingencyOut]:
-    assert isinstance(item, ContingencyPlan)
-    return Saved[ContingencyOut](plan_version=version, item=ContingencyOut.model_validate(item))
-
-
-def _additional(item: models.Model, version: int) -> Saved[AdditionalPlanOut]:
-    assert isinstance(item, AdditionalSupportPlan)
-    return Saved[AdditionalPlanOut](plan_version=version, item=AdditionalPlanOut.model_validate(item))
-
-
 REMOVED = {200: PlanVersionOut, **CONFLICT}
 
 
 @router.post("/{plan_id}/strengths", response={201: Saved[StrengthOut], **CONFLICT}, summary="Add a strength")
 def add_strength(request: HttpRequest, plan_id: int, payload: StrengthIn) -> Status[Saved[StrengthOut]]:
-    return Status(201, _strength(*_save_item(request, plan_id, "strength", payload)))
+    return Status(201, _save_item(request, plan_id, "strength", payload, StrengthOut.model_validate))
 
 
 @router.patch(
@@ -724,7 +687,7 @@ def add_strength(request: HttpRequest, plan_id: int, payload: StrengthIn) -> Sta
 def change_strength(
     request: HttpRequest, plan_id: int, strength_id: int, payload: StrengthChange
 ) -> Saved[StrengthOut]:
-    return _strength(*_save_item(request, plan_id, "strength", payload, item_id=strength_id))
+    return _save_item(request, plan_id, "strength", payload, StrengthOut.model_validate, item_id=strength_id)
 
 
 @router.delete("/{plan_id}/strengths/{strength_id}", response=REMOVED, summary="Remove a strength")
@@ -734,12 +697,12 @@ def remove_strength(request: HttpRequest, plan_id: int, strength_id: int, query:
 
 @router.post("/{plan_id}/needs", response={201: Saved[NeedOut], **CONFLICT}, summary="Add a need")
 def add_need(request: HttpRequest, plan_id: int, payload: NeedIn) -> Status[Saved[NeedOut]]:
-    return Status(201, _need(*_save_item(request, plan_id, "need", payload)))
+    return Status(201, _save_item(request, plan_id, "need", payload, NeedOut.model_validate))
 
 
 @router.patch("/{plan_id}/needs/{need_id}", response={200: Saved[NeedOut], **CONFLICT}, summary="Change a need")
 def change_need(request: HttpRequest, plan_id: int, need_id: int, payload: NeedChange) -> Saved[NeedOut]:
-    return _need(*_save_item(request, plan_id, "need", payload, item_id=need_id))
+    return _save_item(request, plan_id, "need", payload, NeedOut.model_validate, item_id=need_id)
 
 
 @router.delete("/{plan_id}/needs/{need_id}", response=REMOVED, summary="Remove a need")
@@ -749,12 +712,12 @@ def remove_need(request: HttpRequest, plan_id: int, need_id: int, query: Query[V
 
 @router.post("/{plan_id}/goals", response={201: Saved[GoalOut], **CONFLICT}, summary="Add a goal")
 def add_goal(request: HttpRequest, plan_id: int, payload: GoalIn) -> Status[Saved[GoalOut]]:
-    return Status(201, _saved_goal(*_save_item(request, plan_id, "goal", payload)))
+    return Status(201, _save_item(request, plan_id, "goal", payload, _goal))
 
 
 @router.patch("/{plan_id}/goals/{goal_id}", response={200: Saved[GoalOut], **CONFLICT}, summary="Change a goal")
 def change_goal(request: HttpRequest, plan_id: int, goal_id: int, payload: GoalChange) -> Saved[GoalOut]:
-    return _saved_goal(*_save_item(request, plan_id, "goal", payload, item_id=goal_id))
+    return _save_item(request, plan_id, "goal", payload, _goal, item_id=goal_id)
 
 
 @router.delete("/{plan_id}/goals/{goal_id}", response=REMOVED, summary="Remove a goal, with its steps and actions")
@@ -770,7 +733,9 @@ def remove_goal(request: HttpRequest, plan_id: int, goal_id: int, query: Query[V
 def add_stage_goal(
     request: HttpRequest, plan_id: int, goal_id: int, payload: StageGoalIn
 ) -> Status[Saved[StageGoalOut]]:
-    return Status(201, _stage_goal(*_save_item(request, plan_id, "stage_goal", payload, goal_id=goal_id)))
+    return Status(
+        201, _save_item(request, plan_id, "stage_goal", payload, StageGoalOut.model_validate, goal_id=goal_id)
+    )
 
 
 @router.patch(
@@ -781,7 +746,7 @@ def add_stage_goal(
 def change_stage_goal(
     request: HttpRequest, plan_id: int, stage_goal_id: int, payload: StageGoalChange
 ) -> Saved[StageGoalOut]:
-    return _stage_goal(*_save_item(request, plan_id, "stage_goal", payload, item_id=stage_goal_id))
+    return _save_item(request, plan_id, "stage_goal", payload, StageGoalOut.model_validate, item_id=stage_goal_id)
 
 
 @router.delete("/{plan_id}/stage-goals/{stage_goal_id}", response=REMOVED, summary="Remove a step towards a goal")
@@ -797,14 +762,14 @@ def remove_stage_goal(
     summary="Add an action towards a goal",
 )
 def add_action(request: HttpRequest, plan_id: int, goal_id: int, payload: ActionIn) -> Status[Saved[ActionOut]]:
-    return Status(201, _action(*_save_item(request, plan_id, "action", payload, goal_id=goal_id)))
+    return Status(201, _save_item(request, plan_id, "action", payload, ActionOut.model_validate, goal_id=goal_id))
 
 
 @router.patch(
     "/{plan_id}/actions/{action_id}", response={200: Saved[ActionOut], **CONFLICT}, summary="Change an action"
 )
 def change_action(request: HttpRequest, plan_id: int, action_id: int, payload: ActionChange) -> Saved[ActionOut]:
-    return _action(*_save_item(request, plan_id, "action", payload, item_id=action_id))
+    return _save_item(request, plan_id, "action", payload, ActionOut.model_validate, item_id=action_id)
 
 
 @router.delete("/{plan_id}/actions/{action_id}", response=REMOVED, summary="Remove an action")
@@ -818,7 +783,7 @@ def remove_action(request: HttpRequest, plan_id: int, action_id: int, query: Que
     summary="Add a contingency plan (at least one trigger)",
 )
 def add_contingency(request: HttpRequest, plan_id: int, payload: ContingencyIn) -> Status[Saved[ContingencyOut]]:
-    return Status(201, _contingency(*_save_item(request, plan_id, "contingency", payload)))
+    return Status(201, _save_item(request, plan_id, "contingency", payload, ContingencyOut.model_validate))
 
 
 @router.patch(
@@ -829,7 +794,7 @@ def add_contingency(request: HttpRequest, plan_id: int, payload: ContingencyIn) 
 def change_contingency(
     request: HttpRequest, plan_id: int, contingency_id: int, payload: ContingencyChange
 ) -> Saved[ContingencyOut]:
-    return _contingency(*_save_item(request, plan_id, "contingency", payload, item_id=contingency_id))
+    return _save_item(request, plan_id, "contingency", payload, ContingencyOut.model_validate, item_id=contingency_id)
 
 
 @router.delete("/{plan_id}/contingency-plans/{contingency_id}", response=REMOVED, summary="Remove a contingency plan")
@@ -847,7 +812,7 @@ def remove_contingency(
 def add_additional_plan(
     request: HttpRequest, plan_id: int, payload: AdditionalPlanIn
 ) -> Status[Saved[AdditionalPlanOut]]:
-    return Status(201, _additional(*_save_item(request, plan_id, "additional_plan", payload)))
+    return Status(201, _save_item(request, plan_id, "additional_plan", payload, AdditionalPlanOut.model_validate))
 
 
 @router.patch(
@@ -858,7 +823,9 @@ def add_additional_plan(
 def change_additional_plan(
     request: HttpRequest, plan_id: int, additional_plan_id: int, payload: AdditionalPlanChange
 ) -> Saved[AdditionalPlanOut]:
-    return _additional(*_save_item(request, plan_id, "additional_plan", payload, item_id=additional_plan_id))
+    return _save_item(
+        request, plan_id, "additional_plan", payload, AdditionalPlanOut.model_validate, item_id=additional_plan_id
+    )
 
 
 @router.delete(
@@ -1002,7 +969,7 @@ def goal_progress(request: HttpRequest, plan_id: int, goal_id: int, payload: Goa
     actor, plan = _plan_to_change(request, plan_id, "careplans.record_progress")
     goal = selectors.get_goal(plan, goal_id)
     saved = plan_service.record_goal_progress(actor, goal, payload.achievement, expected_version=payload.version)
-    return _saved_goal(saved, _version_now(plan))
+    return Saved(plan_version=_version_now(plan), item=_goal(saved))
 
 
 @router.post(
@@ -1014,7 +981,7 @@ def action_progress(request: HttpRequest, plan_id: int, action_id: int, payload:
     actor, plan = _plan_to_change(request, plan_id, "careplans.record_progress")
     action = selectors.get_action(plan, action_id)
     saved = plan_service.record_action_progress(actor, action, payload.status, expected_version=payload.version)
-    return _action(saved, _version_now(plan))
+    return Saved(plan_version=_version_now(plan), item=ActionOut.model_validate(saved))
 
 
 @router.post("/{plan_id}/notes", response={201: NoteOut}, summary="Add a note to the plan, a goal or an action")
@@ -1178,7 +1145,7 @@ def _spend(spend: BudgetSpend) -> SpendOut:
 
 
 def _budget(plan: CarePlan) -> BudgetOut:
-    budget = plan_service.budget_of(plan)
+    budget = selectors.budget_of(plan)
     if budget is None:
         raise Http404("No personal health budget")
     summary = budget_service.summarise(budget)
@@ -1251,7 +1218,7 @@ def record_spend(request: HttpRequest, plan_id: int, payload: SpendIn) -> Status
     actor, plan = _plan_to_change(request, plan_id, "careplans.manage_budget")
     allocation: BudgetAllocation | None = None
     if payload.allocation is not None:
-        budget = plan_service.budget_of(plan)
+        budget = selectors.budget_of(plan)
         lines = budget_service.summarise(budget).lines if budget is not None else []
         allocation = next((line.allocation for line in lines if line.allocation.pk == payload.allocation), None)
         if allocation is None:

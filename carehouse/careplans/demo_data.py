@@ -55,7 +55,7 @@ from carehouse.careplans.services import preparation as preparation_services
 from carehouse.core.actor import Actor
 from carehouse.core.models import Membership
 from carehouse.core.roles import Role
-from carehouse.people.models import CareTeamMember, Consent, ConsentPurpose, Person, PersonalContact
+from carehouse.people.models import CareTeamMember, Person, PersonalContact
 
 PRACTITIONER_EMAIL = "practitioner@example.org"
 LINK_WORKER_EMAIL = "linkworker@example.org"
@@ -321,19 +321,7 @@ class _Builder:
         )
         assert isinstance(goal, Goal)
         for planned in story.actions:
-            _add(
-                actor,
-                plan,
-                "action",
-                {
-                    "what": planned.what,
-                    "who": planned.who,
-                    "who_name": planned.who_name,
-                    "when": planned.when,
-                    "confidence": planned.confidence,
-                },
-                parent=goal,
-            )
+            _add(actor, plan, "action", dataclasses.asdict(planned), parent=goal)
         if story.triggers:
             _add(actor, plan, "contingency", {"triggers": list(story.triggers), "what_to_do": story.what_to_do})
         return plan
@@ -617,13 +605,7 @@ class _Builder:
                 {"key_worker": key_worker, "review_owner": key_worker, "funding_source": "NHS personal health budget"},
                 expected_version=_version(plan),
             )
-            plan = plan_services.agree_plan(
-                practitioner,
-                plan,
-                agreed_with=AgreedWith.PERSON,
-                next_review_due=self.days(168),
-                expected_version=_version(plan),
-            )
+            plan = self.agree(practitioner, plan, self.days(168))
             budget_services.set_budget(
                 practitioner,
                 plan,
@@ -687,15 +669,6 @@ class _Builder:
         return plan
 
 
-def _people_with_consent_to(organisation_id: int) -> set[int]:
-    return set(
-        Consent.objects.active()
-        .filter(purpose__in=(ConsentPurpose.CARE_PLANNING, ConsentPurpose.DIRECT_CARE))
-        .filter(recipient_organisations=organisation_id)
-        .values_list("person_id", flat=True)
-    )
-
-
 def seed_care_plans(people: Sequence[Person], *, seed_value: int) -> CarePlanSummary:
     """Build the demo plans for ``people`` (the first is the demo person). Called at the end of ``seed``.
 
@@ -728,7 +701,7 @@ def seed_care_plans(people: Sequence[Person], *, seed_value: int) -> CarePlanSum
 
     plans_for(practitioner, PRACTITIONER_STAGES, at(practitioner))
     if link_worker is not None and link_worker.organisation is not None:
-        sharing = _people_with_consent_to(link_worker.organisation.pk)
+        sharing = set(Person.objects.with_active_consent_for(link_worker.organisation).values_list("pk", flat=True))
         shared = [p for p in others if p.pk in sharing and p.pk not in used]
         if shared:
             used.add(shared[0].pk)

@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from carehouse.careplans.forms import VersionedForm
 from carehouse.careplans.models import (
     Achievement,
     Action,
@@ -46,14 +47,6 @@ def _amount(value: str, *, allow_negative: bool = False) -> Decimal | None:
     if negative and not allow_negative:
         raise forms.ValidationError("The amount must be £0 or more")
     return -amount if negative else amount
-
-
-def version_field() -> forms.IntegerField:
-    """The version the page was opened at, so that a save never overwrites someone else's newer one."""
-    message = "This page is out of date. Open it again, then make your change"
-    return forms.IntegerField(
-        widget=forms.HiddenInput, min_value=0, error_messages={"required": message, "invalid": message}
-    )
 
 
 # The person's view: progress and notes -------------------------------------------------------
@@ -214,7 +207,15 @@ class SendPreparationForm(forms.Form):
 class AnswerPackForm(forms.Form):
     """One text box for each question in the pack, in the order of the questions."""
 
-    version = version_field()
+    #: The version of the answers the page was opened at, so that a save never overwrites newer ones.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=0,
+        error_messages={
+            "required": "This page is out of date. Open it again, then make your change",
+            "invalid": "This page is out of date. Open it again, then make your change",
+        },
+    )
 
     def __init__(self, *args: Any, prompts: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -238,7 +239,7 @@ class AnswerPackForm(forms.Form):
 # Personal health budget -----------------------------------------------------------------------
 
 
-class BudgetForm(forms.Form):
+class BudgetForm(VersionedForm):
     managed_as = forms.ChoiceField(
         label="How is the budget held?",
         choices=BudgetManagement.choices,
@@ -264,16 +265,12 @@ class BudgetForm(forms.Form):
         required=False,
         help_text="For example alcohol, tobacco, gambling, debt, or anything the NHS already provides",
     )
-    version = version_field()
 
     def clean_indicative_amount(self) -> Decimal | None:
         return _amount(self.cleaned_data["indicative_amount"])
 
     def clean_agreed_amount(self) -> Decimal | None:
         return _amount(self.cleaned_data["agreed_amount"])
-
-    def budget_data(self) -> dict[str, Any]:
-        return {key: value for key, value in self.cleaned_data.items() if key != "version"}
 
     @staticmethod
     def initial_for(budget: PersonalHealthBudget | None, plan_version: int) -> dict[str, Any]:
@@ -291,7 +288,7 @@ class BudgetForm(forms.Form):
         }
 
 
-class AllocationForm(forms.Form):
+class AllocationForm(VersionedForm):
     description = forms.CharField(
         label="What is the money for?",
         max_length=300,
@@ -300,7 +297,6 @@ class AllocationForm(forms.Form):
     )
     amount = forms.CharField(label="Amount, in pounds", error_messages={"required": "Enter the amount"})
     action = forms.ChoiceField(label="Which action in the plan is it for? (optional)", required=False)
-    version = version_field()
 
     def __init__(self, *args: Any, actions: list[Action], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -33,7 +33,7 @@ TRANSITIONS: frozenset[tuple[PlanStatus, PlanStatus]] = frozenset(
     }
 )
 
-#: Where a plan may go from each status, in the order the page offers them.
+#: The ways a plan can end, in the order the page offers them.
 ENDINGS = (S.COMPLETED, S.REVOKED, S.ENTERED_IN_ERROR)
 
 
@@ -43,6 +43,8 @@ def can_move(current: str, target: str) -> bool:
 
 def check_move(plan: CarePlan, target: PlanStatus) -> None:
     """Raise ``ValidationError`` naming the problem when the plan may not move to ``target``."""
+    if plan.status == target:
+        raise ValidationError(f"This plan is already {target.label.lower()}")
     if not can_move(plan.status, target):
         raise ValidationError(
             f"A plan that is {plan.get_status_display().lower()} cannot be made {target.label.lower()}"

@@ -20,6 +20,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from carehouse.careplans.snomed import validate_sctid
 from carehouse.core.models import Organisation
 from carehouse.people.models import CareTeamMember, Person
 
@@ -192,7 +193,7 @@ class Strength(models.Model):
 
     plan = models.ForeignKey(CarePlan, on_delete=models.CASCADE, related_name="strengths")
     text = models.CharField(max_length=500)
-    snomed_code = models.CharField("SNOMED CT code", max_length=18, blank=True)
+    snomed_code = models.CharField("SNOMED CT code", max_length=18, blank=True, validators=[validate_sctid])
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -209,7 +210,7 @@ class Need(models.Model):
 
     plan = models.ForeignKey(CarePlan, on_delete=models.CASCADE, related_name="needs")
     text = models.CharField(max_length=500)
-    snomed_code = models.CharField("SNOMED CT code", max_length=18, blank=True)
+    snomed_code = models.CharField("SNOMED CT code", max_length=18, blank=True, validators=[validate_sctid])
     category = models.CharField(max_length=20, choices=NeedCategory.choices, default=NeedCategory.HEALTH_CONCERN)
     position = models.PositiveIntegerField(default=0)
 

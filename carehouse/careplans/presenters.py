@@ -16,6 +16,7 @@ from typing import Any
 
 from django import forms
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from carehouse.careplans import lifecycle
@@ -105,12 +106,9 @@ def possessive(name: str) -> str:
     return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
-def row(key: str, value: str, *, href: str = "", action: str = "", hidden: str = "") -> dict[str, Any]:
-    """One row of an NHS.UK summary list, with an optional change link."""
-    result: dict[str, Any] = {"key": {"text": key}, "value": {"text": value or NOT_RECORDED}}
-    if href:
-        result["actions"] = {"items": [{"href": href, "text": action or "Change", "visuallyHiddenText": hidden or key}]}
-    return result
+def row(key: str, value: str) -> dict[str, Any]:
+    """One row of an NHS.UK summary list ("Not recorded" when there is no value)."""
+    return {"key": {"text": key}, "value": {"text": value or NOT_RECORDED}}
 
 
 STATUS_TAGS: dict[str, str] = {
@@ -215,19 +213,6 @@ class StagePresenter:
     @property
     def achievement(self) -> dict[str, str]:
         return achievement_tag(self.stage_goal)
-
-    @property
-    def rows(self) -> list[dict[str, Any]]:
-        s = self.stage_goal
-        rows = []
-        if s.stage:
-            rows.append(row("Stage", s.stage))
-        rows += [
-            row("Step", s.text),
-            row("What happened", s.outcome),
-            row("How it is going", s.get_achievement_display()),
-        ]
-        return rows
 
 
 @dataclass
@@ -424,6 +409,11 @@ def result_value(result: Mapping[str, Any]) -> str:
     return " ".join(str(result.get(k) or "") for k in ("value", "unit")).strip()
 
 
+def result_taken_on(result: Mapping[str, Any]) -> str:
+    """When a result was taken, as the NHS writes dates; empty when not given."""
+    return format_date(str(result.get("taken_on") or ""))
+
+
 @dataclass
 class PreparationPresenter:
     """The person's preparation pack answers: they open the conversation (Year of Care)."""
@@ -452,7 +442,7 @@ class PreparationPresenter:
         """Results shared before the conversation, as summary list rows."""
         rows = []
         for result in pack_results(self.pack):
-            extra = [format_date(str(result.get("taken_on") or "")), str(result.get("note") or "")]
+            extra = [result_taken_on(result), str(result.get("note") or "")]
             detail = ", ".join(p for p in (result_value(result), *extra) if p)
             rows.append(row(str(result.get("name") or "Result"), detail))
         return rows
@@ -500,48 +490,35 @@ class Criterion:
 
 
 def _member(member: CareTeamMember | None) -> str:
-    if member is None:
-        return ""
-    where = f" at {member.organisation.name}" if getattr(member, "organisation_id", None) else ""
-    return name_and_role(member) + where
+    return f"{name_and_role(member)} at {member.organisation.name}" if member is not None else ""
+
+
+def about_me_heading(name: str) -> str:
+    """An About me heading as the PRSB standard writes it, in the person's voice: the field's own name."""
+    field = CarePlan._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return str(field.verbose_name)
 
 
 class PlanPresenter:
     """A whole plan for display. ``contents`` is ``selectors.plan_contents(plan)``."""
-
-    ABOUT_ME_HEADINGS: tuple[tuple[str, str], ...] = (
-        ("about_most_important", "What is most important to me"),
-        ("about_people", "People who are important to me"),
-        ("about_communication", "How I communicate and how to communicate with me"),
-        ("about_wellness", "My wellness"),
-        ("about_do_and_dont", "Please do and please don't"),
-        ("about_support", "How and when to support me"),
-        ("about_also_worth_knowing", "Also worth knowing about me"),
-    )
 
     def __init__(
         self,
         plan: CarePlan,
         actor: Actor,
         *,
-        contents: Mapping[str, Sequence[models.Model]] | None = None,
+        contents: Mapping[str, Sequence[models.Model]],
         notes: Iterable[PlanNote] = (),
-        reviews: Iterable[Review] = (),
         open_review: Review | None = None,
-        preparation_pack: PreparationPack | None = None,
     ) -> None:
-        if contents is None:
-            from carehouse.careplans import selectors
-
-            contents = selectors.plan_contents(plan)
         self.plan = plan
         self.actor = actor
         self.person: Person = plan.person
         self.contents = contents
         self.notes = [NotePresenter(n) for n in notes]
-        self.reviews = list(reviews)
         self.open_review = open_review
-        pack = preparation_pack if preparation_pack is not None else plan.preparation_pack
+        pack = plan.preparation_pack
         self.preparation = PreparationPresenter(pack, self.person) if pack is not None else None
 
     # Who and what ----------------------------------------------------------------------
@@ -578,14 +555,14 @@ class PlanPresenter:
 
     @property
     def about_me_rows(self) -> list[dict[str, Any]]:
-        rows = [row(heading, getattr(self.plan, name)) for name, heading in self.ABOUT_ME_HEADINGS]
+        rows = [row(about_me_heading(name), getattr(self.plan, name)) for name in CarePlan.ABOUT_ME_FIELDS]
         if self.plan.about_supported_by:
             rows.append(row("Supported to write this by", self.plan.about_supported_by))
         return rows
 
     @property
     def about_me_written(self) -> bool:
-        return any(getattr(self.plan, name).strip() for name, _ in self.ABOUT_ME_HEADINGS)
+        return any(getattr(self.plan, name).strip() for name in CarePlan.ABOUT_ME_FIELDS)
 
     @property
     def strengths(self) -> list[Strength]:
@@ -678,33 +655,29 @@ class PlanPresenter:
     def recent_notes(self) -> list[NotePresenter]:
         return self.notes[:RECENT_NOTES]
 
-    @property
-    def latest_review(self) -> Review | None:
-        return self.reviews[0] if self.reviews else None
+    # What the actor may do (asked once a page: the plan page asks ``can_edit`` for every item) -----
 
-    # What the actor may do ------------------------------------------------------------------
-
-    @property
+    @cached_property
     def can_edit(self) -> bool:
         return self.is_open and has_permission(self.actor, "careplans.edit_plan")
 
-    @property
+    @cached_property
     def can_edit_about_me(self) -> bool:
         return self.is_open and has_permission(self.actor, "careplans.edit_about_me")
 
-    @property
+    @cached_property
     def can_agree(self) -> bool:
         return self.plan.status == PlanStatus.DRAFT and has_permission(self.actor, "careplans.agree_plan")
 
-    @property
+    @cached_property
     def can_start_review(self) -> bool:
         return self.plan.status == PlanStatus.ACTIVE and has_permission(self.actor, "careplans.review_plan")
 
-    @property
+    @cached_property
     def can_complete_review(self) -> bool:
         return self.plan.status == PlanStatus.UNDER_REVIEW and has_permission(self.actor, "careplans.review_plan")
 
-    @property
+    @cached_property
     def can_end(self) -> bool:
         return any(lifecycle.can_move(self.plan.status, t) for t in lifecycle.ENDINGS) and has_permission(
             self.actor, "careplans.agree_plan"
@@ -863,14 +836,12 @@ class PersonPlansPresenter:
         self.plans = list(plans)
         self.answered_pack = answered_pack
 
-    @property
+    @cached_property
     def can_start(self) -> bool:
         return has_permission(self.actor, "careplans.start_plan")
 
     @property
     def items(self) -> list[PlanListItem]:
-        from django.urls import reverse
-
         page = "careplans:plan" if has_permission(self.actor, "careplans.edit_plan") else "careplans:view"
         items = []
         for plan in self.plans:

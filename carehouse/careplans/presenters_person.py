@@ -16,13 +16,14 @@ from typing import Any
 
 from django import forms
 from django.db import models
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from carehouse.careplans.forms_person import ActionProgressForm, GoalProgressForm, NoteForm
 from carehouse.careplans.models import (
     Action,
     AdditionalSupportPlan,
+    BudgetSpend,
     CarePlan,
     ContingencyPlan,
     Goal,
@@ -37,7 +38,7 @@ from carehouse.careplans.presenters import (
     ActionPresenter,
     GoalPresenter,
     NotePresenter,
-    PlanPresenter,
+    about_me_heading,
     action_when,
     advance_statement,
     agreed_with,
@@ -50,12 +51,13 @@ from carehouse.careplans.presenters import (
     pack_answers,
     pack_results,
     possessive,
+    result_taken_on,
     result_value,
     row,
     short_name,
     status_tag,
 )
-from carehouse.careplans.selectors import Caseload
+from carehouse.careplans.selectors import DUE_SOON_DAYS, Caseload
 from carehouse.careplans.services.budget import BudgetSummary, money
 from carehouse.core.actor import Actor
 from carehouse.core.roles import Role
@@ -63,19 +65,9 @@ from carehouse.core.rules import has_permission
 from carehouse.people.models import Person
 
 
-def url_or_none(name: str, **kwargs: Any) -> str | None:
-    """A link to a page another part of Carehouse provides, or None while it does not exist."""
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return None
-
-
 def staff_plan_url(plan: CarePlan) -> str:
-    """Where staff work on a plan: the plan page, or the person's record if it is not there."""
-    return url_or_none("careplans:plan", plan_id=plan.pk) or reverse(
-        "people:detail", kwargs={"person_id": plan.person_id}
-    )
+    """Where staff work on a plan."""
+    return reverse("careplans:plan", kwargs={"plan_id": plan.pk})
 
 
 class Voice:
@@ -157,10 +149,7 @@ def goal_lines(goal: Goal, me: str, *, progress: bool = False) -> list[tuple[str
 
 
 def contingency_lines(contingency: ContingencyPlan) -> list[tuple[str, str]]:
-    """What to do if things get worse, in plain words: only the parts that were filled in.
-
-    The advance statement and anticipatory medicines are left to the caller, which places them.
-    """
+    """What to do if things get worse, in plain words: only the parts that were filled in."""
     c = contingency
     return [
         (label, value)
@@ -169,12 +158,11 @@ def contingency_lines(contingency: ContingencyPlan) -> list[tuple[str, str]]:
             ("What to do", c.what_to_do),
             ("Who to contact", c.who_to_contact),
             ("What helps", c.coping_strategies),
+            ("Advance statement", advance_statement(c) if c.has_advance_statement else ""),
+            ("Medicines or equipment ready in case", c.anticipatory_medicines),
         )
         if value
     ]
-
-
-MEDICINES = "Medicines or equipment ready in case"
 
 
 # The person's view ------------------------------------------------------------------------------
@@ -218,9 +206,10 @@ class GoalView(GoalPresenter):
 
 @dataclass
 class BudgetView:
-    """The read-only summary of a personal health budget, for the person, a carer or staff."""
+    """The summary of a personal health budget, for the person, a carer or staff (with its ``spends``)."""
 
     summary: BudgetSummary
+    spends: Sequence[BudgetSpend] = ()
 
     @property
     def rows(self) -> list[dict[str, Any]]:
@@ -270,6 +259,25 @@ class BudgetView:
         ]
 
     @property
+    def spend_rows(self) -> list[dict[str, str]]:
+        """Each spending, oldest first; a correction (a negative amount) says so."""
+        return [
+            {
+                "date": format_date(s.spent_on),
+                "payee": s.payee,
+                "description": s.description,
+                "allocation": s.allocation.description if s.allocation else "",
+                "amount": money(s.amount),
+                "note": (
+                    f"Overspend confirmed: {s.overspend_reason}"
+                    if s.overspend_confirmed
+                    else ("Correction" if s.amount < 0 else "")
+                ),
+            }
+            for s in self.spends
+        ]
+
+    @property
     def totals(self) -> dict[str, str]:
         s = self.summary
         return {
@@ -296,7 +304,7 @@ class Section:
         return paragraphs(self.text)
 
 
-#: About me's headings (``PlanPresenter.ABOUT_ME_HEADINGS``) as someone else reads them.
+#: About me's headings (``presenters.about_me_heading``) as someone else reads them.
 ABOUT_THEM: dict[str, str] = {
     "about_most_important": "What is most important to {name}",
     "about_people": "People who are important to {name}",
@@ -306,6 +314,25 @@ ABOUT_THEM: dict[str, str] = {
     "about_support": "How and when to support {name}",
     "about_also_worth_knowing": "Also worth knowing about {name}",
 }
+
+
+def about_me_sections(plan: CarePlan, voice: Voice | None = None) -> list[Section]:
+    """The parts of About me that were written, headed in the person's own voice ("My wellness").
+
+    With the ``voice`` of someone else reading the plan (a carer, staff), the headings are about
+    the person instead ("Mary's wellness").
+    """
+    sections = []
+    for name in CarePlan.ABOUT_ME_FIELDS:
+        text = getattr(plan, name).strip()
+        if not text:
+            continue
+        if voice is None or voice.second_person:
+            heading = about_me_heading(name)
+        else:
+            heading = ABOUT_THEM[name].format(name=voice.name, possessive=possessive(voice.name))
+        sections.append(Section(heading, text))
+    return sections
 
 
 class PersonViewPresenter:
@@ -332,18 +359,18 @@ class PersonViewPresenter:
         self.unanswered = list(unanswered)
         self.bound_forms = dict(bound_forms or {})
 
-    # What the reader may do ----------------------------------------------------------------
+    # What the reader may do (asked once a page: ``can_record_progress`` is asked for every goal and action) --
 
     @property
     def is_the_person(self) -> bool:
         return self.voice.second_person
 
-    @property
+    @cached_property
     def can_record_progress(self) -> bool:
         """Only the person marks progress here; staff do it on their own pages, carers only read."""
         return self.is_the_person and self.plan.is_open and has_permission(self.actor, "careplans.record_progress")
 
-    @property
+    @cached_property
     def can_add_note(self) -> bool:
         return self.is_the_person and self.plan.is_open and has_permission(self.actor, "careplans.add_note")
 
@@ -351,7 +378,7 @@ class PersonViewPresenter:
     def about_me_url(self) -> str | None:
         if not (self.is_the_person and self.plan.is_open and has_permission(self.actor, "careplans.edit_about_me")):
             return None
-        return url_or_none("careplans:about_me", plan_id=self.plan.pk)
+        return reverse("careplans:about_me", kwargs={"plan_id": self.plan.pk})
 
     @property
     def staff_url(self) -> str | None:
@@ -406,26 +433,13 @@ class PersonViewPresenter:
 
     # What matters ------------------------------------------------------------------------
 
-    #: About me's fields with their headings as the person writes them, and as others read them.
-    ABOUT_ME: tuple[tuple[str, str, str], ...] = tuple(
-        (name, mine, ABOUT_THEM[name]) for name, mine in PlanPresenter.ABOUT_ME_HEADINGS
-    )
-
     @property
     def what_matters_heading(self) -> str:
         return f"What matters to {self.voice.me}"
 
-    @property
+    @cached_property
     def about_me(self) -> list[Section]:
-        sections = []
-        for name, mine, theirs in self.ABOUT_ME:
-            text = getattr(self.plan, name).strip()
-            if not text:
-                continue
-            heading = mine if self.voice.second_person else theirs
-            heading = heading.format(name=self.voice.name, possessive=possessive(self.voice.name))
-            sections.append(Section(heading, text))
-        return sections
+        return about_me_sections(self.plan, self.voice)
 
     @property
     def about_me_empty(self) -> str:
@@ -496,13 +510,7 @@ class PersonViewPresenter:
         return contingency_heading(contingency, len(self.contingency_plans))
 
     def contingency_rows(self, contingency: ContingencyPlan) -> list[dict[str, Any]]:
-        c = contingency
-        rows = [row(label, value) for label, value in contingency_lines(c)]
-        if c.has_advance_statement:
-            rows.append(row("Advance statement", advance_statement(c)))
-        if c.anticipatory_medicines:
-            rows.append(row(MEDICINES, c.anticipatory_medicines))
-        return rows
+        return [row(label, value) for label, value in contingency_lines(contingency)]
 
     @property
     def additional_plans(self) -> list[AdditionalSupportPlan]:
@@ -665,7 +673,7 @@ class PackPresenter:
             [
                 {"text": str(result.get("name") or "")},
                 {"text": result_value(result)},
-                {"text": format_date(str(result.get("taken_on") or result.get("date") or "")) or "Not given"},
+                {"text": result_taken_on(result) or "Not given"},
                 {"text": str(result.get("note") or "")},
             ]
             for result in pack_results(self.pack)
@@ -731,6 +739,25 @@ class CaseloadLine:
     detail: str = ""
     extra: str = ""
     extra_href: str = ""
+
+
+@dataclass(frozen=True)
+class CaseloadTable:
+    """One list of the caseload: its first page of ``lines`` out of ``count``."""
+
+    id: str
+    caption: str
+    headers: tuple[str, ...]
+    lines: list[CaseloadLine]
+    count: int
+    #: Whether the fourth column (days overdue) is a number, aligned as one.
+    numeric_detail: bool = False
+
+    @property
+    def more(self) -> str:
+        """Tables show the first page; say when there are more than fit."""
+        shown = len(self.lines)
+        return f"Showing the first {shown} of {self.count}." if self.count > shown else ""
 
 
 def _days(count: int) -> str:
@@ -819,9 +846,36 @@ class CaseloadPresenter:
             )
         return lines
 
-    def more(self, shown: int, count: int) -> str:
-        """Tables show the first page; say when there are more than fit."""
-        return f"Showing the first {shown} of {count}." if count > shown else ""
+    @property
+    def tables(self) -> list[CaseloadTable]:
+        c = self.caseload
+        return [
+            CaseloadTable(
+                "overdue",
+                "Overdue reviews",
+                ("Name", "NHS number", "Review was due", "Days overdue"),
+                self.overdue,
+                c.overdue_count,
+                numeric_detail=True,
+            ),
+            CaseloadTable(
+                "due-soon",
+                f"Reviews due in the next {DUE_SOON_DAYS} days",
+                ("Name", "NHS number", "Review due", "When"),
+                self.due_soon,
+                c.due_soon_count,
+            ),
+            CaseloadTable(
+                "drafts", "Draft plans", ("Name", "NHS number", "Last changed", "Plan"), self.drafts, c.drafts_count
+            ),
+            CaseloadTable(
+                "invited",
+                "Invited, without a plan yet",
+                ("Name", "NHS number", "Pack sent", "Conversation", "Preparation pack"),
+                self.invited,
+                c.invited_count,
+            ),
+        ]
 
 
 # The printed plan ---------------------------------------------------------------------------------
@@ -913,11 +967,7 @@ class PrintPresenter:
 
     @property
     def about_me(self) -> list[Section]:
-        sections = [
-            Section(heading, getattr(self.plan, name).strip())
-            for name, heading, _ in PersonViewPresenter.ABOUT_ME
-            if getattr(self.plan, name).strip()
-        ]
+        sections = about_me_sections(self.plan)
         if self.plan.about_supported_by:
             sections.append(Section("Supported to write this by", self.plan.about_supported_by))
         return sections
@@ -954,10 +1004,6 @@ class PrintPresenter:
         plans = items_of(self.contents, "contingency_plans", ContingencyPlan)
         for c in plans:
             lines = [Line(label, value) for label, value in contingency_lines(c)]
-            if c.anticipatory_medicines:
-                lines.append(Line(MEDICINES, c.anticipatory_medicines))
-            if c.has_advance_statement:
-                lines.append(Line("Advance statement", advance_statement(c)))
             result.append((contingency_heading(c, len(plans)), [str(t) for t in c.triggers or []], lines))
         return result
 

@@ -16,6 +16,8 @@ from django.db import models
 from carehouse.careplans.models import (
     Action,
     AdditionalSupportPlan,
+    BudgetAllocation,
+    BudgetSpend,
     CarePlan,
     ContingencyPlan,
     Goal,
@@ -104,17 +106,12 @@ def field_values(obj: models.Model, names: tuple[str, ...]) -> dict[str, Any]:
     return {name: json_value(getattr(obj, name)) for name in names}
 
 
-def _person_label(member: Any) -> str:
-    if member is None:
-        return ""
-    return f"{member.name}, {member.role_title}"
-
-
 def snapshot(plan: CarePlan) -> dict[str, Any]:
     """Everything in the plan, as JSON-ready data. Items carry their ids so changes can be matched."""
     data: dict[str, Any] = {"plan": field_values(plan, PLAN_FIELDS)}
-    data["plan"]["key_worker"] = _person_label(plan.key_worker)
-    data["plan"]["review_owner"] = _person_label(plan.review_owner)
+    # Named as "name, role" (``CareTeamMember.__str__``), as they were when the plan was saved.
+    data["plan"]["key_worker"] = str(plan.key_worker or "")
+    data["plan"]["review_owner"] = str(plan.review_owner or "")
     data["strengths"] = [{"id": s.pk, **field_values(s, STRENGTH_FIELDS)} for s in plan.strengths.all()]
     data["needs"] = [{"id": n.pk, **field_values(n, NEED_FIELDS)} for n in plan.needs.all()]
     goals = plan.goals.prefetch_related("needs", "stage_goals", "actions")
@@ -257,30 +254,13 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any]) -> list[Change]:
     changes = _compare_fields("Plan", "", CarePlan, before["plan"], after["plan"])
     for section, (label, model) in SECTIONS.items():
         changes.extend(_compare_items(label, model, before.get(section, []), after.get(section, [])))
-    old_budget, new_budget = before.get("budget"), after.get("budget")
-    if new_budget is not None or old_budget is not None:
-        if old_budget is None:
-            changes.append(
-                Change(section="Personal health budget", item="", field="", before="", after="", kind="added")
-            )
-            old_budget = {}
-        changes.extend(
-            _compare_fields("Personal health budget", "", PersonalHealthBudget, old_budget, new_budget or {})
-        )
-        changes.extend(
-            _compare_items(
-                "Budget allocation",
-                PersonalHealthBudget,
-                old_budget.get("allocations", []),
-                (new_budget or {}).get("allocations", []),
-            )
-        )
-        changes.extend(
-            _compare_items(
-                "Budget spending",
-                PersonalHealthBudget,
-                old_budget.get("spends", []),
-                (new_budget or {}).get("spends", []),
-            )
-        )
+    if before.get("budget") is None and after.get("budget") is not None:
+        changes.append(Change(section="Personal health budget", item="", field="", before="", after="", kind="added"))
+    old_budget, new_budget = before.get("budget") or {}, after.get("budget") or {}
+    changes.extend(_compare_fields("Personal health budget", "", PersonalHealthBudget, old_budget, new_budget))
+    for label, model, key in (
+        ("Budget allocation", BudgetAllocation, "allocations"),
+        ("Budget spending", BudgetSpend, "spends"),
+    ):
+        changes.extend(_compare_items(label, model, old_budget.get(key, []), new_budget.get(key, [])))
     return changes

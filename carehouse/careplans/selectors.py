@@ -23,6 +23,7 @@ from carehouse.careplans.models import (
     Action,
     CarePlan,
     Goal,
+    PersonalHealthBudget,
     PlanNote,
     PlanRevision,
     PlanStatus,
@@ -57,7 +58,14 @@ def get_plan(actor: Actor | None, plan_id: int, *, purpose: str = "", audited: b
     """One plan, audited as a read; 404 when the actor may not see it."""
     plan = (
         visible_plans(actor)
-        .select_related("person", "person__registered_practice", "organisation", "key_worker", "review_owner", "lead")
+        .select_related(
+            "person",
+            "person__registered_practice",
+            "organisation",
+            "key_worker__organisation",
+            "review_owner__organisation",
+            "lead",
+        )
         .filter(pk=plan_id)
         .first()
     )
@@ -117,7 +125,17 @@ def plan_contents(plan: CarePlan) -> dict[str, list[models.Model]]:
 
 
 def revisions_of(plan: CarePlan) -> list[PlanRevision]:
-    return list(PlanRevision.objects.filter(plan=plan).select_related("saved_by").order_by("-number"))
+    """The plan's revisions, newest first, without their snapshots (the history shows the changes)."""
+    return list(PlanRevision.objects.filter(plan=plan).defer("snapshot").order_by("-number"))
+
+
+def latest_revision(plan: CarePlan) -> PlanRevision | None:
+    return PlanRevision.objects.filter(plan=plan).defer("snapshot").order_by("-number").first()
+
+
+def budget_of(plan: CarePlan) -> PersonalHealthBudget | None:
+    """The budget of a plan the caller has already been allowed to see (via get_plan)."""
+    return PersonalHealthBudget.objects.filter(plan=plan).first()
 
 
 def get_revision(plan: CarePlan, number: int) -> PlanRevision:

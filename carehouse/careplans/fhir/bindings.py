@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from carehouse.careplans.fhir import codes as c
+from carehouse.careplans.snomed import is_sctid
 
 
 @dataclass(frozen=True)
@@ -93,11 +94,6 @@ EXTENSION_CONCEPTS: dict[tuple[str, str], tuple[str, ConceptBinding]] = {
 }
 
 
-def is_sctid(code: str) -> bool:
-    """A SNOMED CT identifier's shape: 6 to 18 digits, not starting with 0."""
-    return code.isascii() and code.isdigit() and 6 <= len(code) <= 18 and not code.startswith("0")
-
-
 @dataclass
 class _Walk:
     problems: list[Problem] = field(default_factory=list)
@@ -167,15 +163,16 @@ def _walk_tree(walk: _Walk, node: Any, where: str, enclosing_extension: str) -> 
     if node.get("system") == c.SNOMED and "code" in node and not is_sctid(str(node["code"])):
         walk.add("code-invalid", f"{node['code']!r} is not a SNOMED CT identifier", f"{where}.code")
     for key, value in node.items():
-        if key == "contained":
-            for index, resource in enumerate(value if isinstance(value, list) else []):
+        if key == "contained" and isinstance(value, list):
+            for index, resource in enumerate(value):
                 walk.problems.extend(check_resource(resource, f"{where}.contained[{index}]"))
-            continue
-        if key in ("extension", "modifierExtension") and isinstance(value, list):
+        elif key == "resource" and isinstance(value, dict):  # Bundle.entry.resource
+            walk.problems.extend(check_resource(value, f"{where}.resource"))
+        elif key in ("extension", "modifierExtension") and isinstance(value, list):
             for index, extension in enumerate(value):
                 _check_extension(walk, extension, f"{where}.{key}[{index}]", enclosing_extension)
-            continue
-        _walk_tree(walk, value, f"{where}.{key}", "")
+        else:
+            _walk_tree(walk, value, f"{where}.{key}", "")
 
 
 def _check_extension(walk: _Walk, extension: Any, where: str, enclosing: str) -> None:
@@ -201,44 +198,20 @@ def _check_extension(walk: _Walk, extension: Any, where: str, enclosing: str) ->
 
 
 def check_resource(resource: Any, expression: str = "") -> list[Problem]:
-    """Every binding problem in one resource; ``expression`` is where it sits (default: its type)."""
-    walk = _Walk()
+    """Every binding problem in one resource and the resources inside it (a Bundle's entries, contained).
+
+    ``expression`` is where the resource sits (default: its type).
+    """
     if not isinstance(resource, dict):
         return [Problem("structure", "Expected a resource (a JSON object)", expression)]
+    walk = _Walk()
     resource_type = str(resource.get("resourceType", ""))
     root = expression or resource_type
     for path, allowed in {**COMMON_CODE_BINDINGS, **CODE_BINDINGS.get(resource_type, {})}.items():
-        if resource_type == "Bundle" and path in ("type", "entry.search.mode"):
-            continue  # the Bundle's own codes are checked in check_bundle
         for value, where in values_at(resource, path, root):
             _check_code(walk, value, allowed, where)
     for path, binding in CONCEPT_BINDINGS.get(resource_type, {}).items():
         for value, where in values_at(resource, path, root):
             check_concept(walk, value, binding, where)
-    for key, value in resource.items():
-        if key == "entry" and resource_type == "Bundle":
-            continue
-        if key in ("extension", "modifierExtension") and isinstance(value, list):
-            for index, extension in enumerate(value):
-                _check_extension(walk, extension, f"{root}.{key}[{index}]", "")
-        elif key == "contained" and isinstance(value, list):
-            for index, contained in enumerate(value):
-                walk.problems.extend(check_resource(contained, f"{root}.contained[{index}]"))
-        else:
-            _walk_tree(walk, value, f"{root}.{key}", "")
-    return walk.problems
-
-
-def check_bundle(bundle: Any) -> list[Problem]:
-    """The Bundle's own codes, then every entry's resource."""
-    if not isinstance(bundle, dict):
-        return [Problem("structure", "Expected a Bundle (a JSON object)", "Bundle")]
-    walk = _Walk()
-    for path, allowed in CODE_BINDINGS["Bundle"].items():
-        for value, where in values_at(bundle, path, "Bundle"):
-            _check_code(walk, value, allowed, where)
-    walk.problems.extend(check_resource({k: v for k, v in bundle.items() if k != "entry"}, "Bundle"))
-    for index, entry in enumerate(bundle.get("entry") or []):
-        if isinstance(entry, dict) and "resource" in entry:
-            walk.problems.extend(check_resource(entry["resource"], f"Bundle.entry[{index}].resource"))
+    _walk_tree(walk, resource, root, "")
     return walk.problems

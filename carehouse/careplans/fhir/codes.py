@@ -175,19 +175,8 @@ ACTIVITY_STATUSES = frozenset(
 GOAL_LIFECYCLE_STATUSES = frozenset(
     {"proposed", "planned", "accepted", "active", "on-hold", "completed", "cancelled", "entered-in-error", "rejected"}
 )
-GOAL_ACHIEVEMENTS = frozenset(
-    {
-        "in-progress",
-        "improving",
-        "worsening",
-        "no-change",
-        "achieved",
-        "sustaining",
-        "not-achieved",
-        "no-progress",
-        "not-attainable",
-    }
-)
+#: goal-achievement: Carehouse records a goal's progress in these very codes (the model's choices).
+GOAL_ACHIEVEMENTS = frozenset(GoalAchievement.values)
 GOAL_RELATIONSHIP_TYPES = frozenset({"predecessor", "successor", "replacement", "milestone", "other"})
 CONDITION_CATEGORIES = frozenset({"problem-list-item", "encounter-diagnosis", "health-concern"})
 CONDITION_CLINICAL_STATUSES = frozenset({"active", "recurrence", "relapse", "inactive", "remission", "resolved"})
@@ -270,8 +259,6 @@ TEMPLATE_CODES = frozenset(TEMPLATES)
 CONSENT_PURPOSE_CODES = frozenset(ConsentPurpose.values)
 #: The two condition categories a need may have (the model's choices).
 NEED_CATEGORIES = frozenset(NeedCategory.values)
-#: Goal achievement codes Carehouse records (all of goal-achievement).
-ACHIEVEMENT_CODES = frozenset(GoalAchievement.values)
 ACTION_STATUS_CODES = frozenset(CarehouseActionStatus.values)
 
 # Mappings ------------------------------------------------------------------------------------

@@ -1,10 +1,13 @@
 """A care and support plan as FHIR R4 resources, and the audited reads the endpoints need.
 
 The reads go through ``carehouse.careplans.selectors`` and ``carehouse.people.selectors``: scoped
-to the actor (a plan they may not see is a 404) and audited. Every resource built here is
-validated with ``fhir.resources.R4B`` and with our own binding checks (``bindings.py``) before
-it leaves: what we send is what R4B would serialise, and a resource that breaks either is a
-bug (``ExportError``), never a response.
+to the actor (a plan they may not see is a 404) and audited. The ``*_resource`` builders make
+plain JSON; what is sent (one resource, an OperationOutcome or a whole Bundle) is validated once,
+with ``fhir.resources.R4B`` and our own binding checks (``bindings.py``), just before it leaves.
+R4B validates every entry of a Bundle (and every contained resource) as its own resource type,
+and the binding checks walk into them too, so every resource we send has passed both; what we
+send is what R4B serialises, and a resource that breaks either is a bug (``ExportError``), never
+a response. Validating each resource again inside its Bundle doubled the cost of ``$everything``.
 
 Logical ids: a plan is ``CarePlan/<plan id>`` and its person ``Patient/<person id>``, so the ids
 in URLs are the ones the rest of Carehouse uses. Parts of a plan have prefixed ids
@@ -39,6 +42,7 @@ from carehouse.careplans.models import (
     Strength,
 )
 from carehouse.core.actor import Actor
+from carehouse.core.models import Organisation
 from carehouse.core.models.audit import AuditAction
 from carehouse.core.services import audit
 from carehouse.people import selectors as people_selectors
@@ -52,6 +56,9 @@ class ExportError(RuntimeError):
 
 
 # Ids and references --------------------------------------------------------------------------
+
+
+CONTINGENCY_PREFIX = "contingency-"
 
 
 def plan_id(plan: CarePlan) -> str:
@@ -71,7 +78,7 @@ def condition_id(need: Need) -> str:
 
 
 def contingency_id(contingency: ContingencyPlan) -> str:
-    return f"contingency-{contingency.pk}"
+    return f"{CONTINGENCY_PREFIX}{contingency.pk}"
 
 
 def care_team_id(person: Person) -> str:
@@ -86,15 +93,16 @@ def provenance_id(revision: PlanRevision) -> str:
     return f"revision-{revision.pk}"
 
 
-CONTINGENCY_PREFIX = "contingency-"
-
-
 def _patient_reference(person: Person) -> JSON:
     return {"reference": f"Patient/{person.pk}", "type": "Patient", "display": person.full_name}
 
 
-def _organisation_reference(ods_code: str, name: str) -> JSON:
-    return {"type": "Organization", "identifier": {"system": c.ODS_SYSTEM, "value": ods_code}, "display": name}
+def _organisation_reference(organisation: Organisation) -> JSON:
+    return {
+        "type": "Organization",
+        "identifier": {"system": c.ODS_SYSTEM, "value": organisation.ods_code},
+        "display": organisation.name,
+    }
 
 
 # Small builders ------------------------------------------------------------------------------
@@ -215,8 +223,8 @@ def patient_resource(person: Person) -> JSON:
         resource["identifier"] = [{"system": c.NHS_NUMBER_SYSTEM, "value": person.nhs_number}]
     practice = person.registered_practice
     if practice is not None:
-        resource["generalPractitioner"] = [_organisation_reference(practice.ods_code, practice.name)]
-    return validated(resource)
+        resource["generalPractitioner"] = [_organisation_reference(practice)]
+    return resource
 
 
 def condition_resource(plan: CarePlan, need: Need) -> JSON:
@@ -233,7 +241,7 @@ def condition_resource(plan: CarePlan, need: Need) -> JSON:
         resource["verificationStatus"] = {"coding": [_coding(c.CS_CONDITION_VERIFICATION, "entered-in-error")]}
     else:
         resource["clinicalStatus"] = {"coding": [_coding(c.CS_CONDITION_CLINICAL, "active")]}
-    return validated(resource)
+    return resource
 
 
 def goal_resource(plan: CarePlan, goal: Goal, stages: Sequence[StageGoal], needs: Sequence[Need]) -> JSON:
@@ -272,7 +280,7 @@ def goal_resource(plan: CarePlan, goal: Goal, stages: Sequence[StageGoal], needs
         resource["target"] = [{"dueDate": goal.target_date.isoformat()}]
     if needs:
         resource["addresses"] = [{"reference": f"Condition/{condition_id(need)}"} for need in needs]
-    return validated(resource)
+    return resource
 
 
 def stage_goal_resource(plan: CarePlan, goal: Goal, stage: StageGoal) -> JSON:
@@ -290,7 +298,7 @@ def stage_goal_resource(plan: CarePlan, goal: Goal, stage: StageGoal) -> JSON:
     }
     if stage.outcome:
         resource["outcomeCode"] = [{"text": stage.outcome}]
-    return validated(resource)
+    return resource
 
 
 def _performer(plan: CarePlan, action: Action) -> list[JSON]:
@@ -368,9 +376,9 @@ class PlanParts:
     latest_revision: PlanRevision | None
 
     @classmethod
-    def of(cls, plan: CarePlan) -> PlanParts:
+    def of(cls, plan: CarePlan, care_team: list[CareTeamMember] | None = None) -> PlanParts:
+        """The plan's parts; ``care_team`` when the person's current care team has been read already."""
         contents = selectors.plan_contents(plan)
-        revisions = selectors.revisions_of(plan)
         return cls(
             plan=plan,
             strengths=[s for s in contents["strengths"] if isinstance(s, Strength)],
@@ -378,8 +386,8 @@ class PlanParts:
             goals=[g for g in contents["goals"] if isinstance(g, Goal)],
             contingency_plans=[p for p in contents["contingency_plans"] if isinstance(p, ContingencyPlan)],
             additional_plans=[a for a in contents["additional_plans"] if isinstance(a, AdditionalSupportPlan)],
-            care_team=people_selectors.care_team_for(plan.person),
-            latest_revision=revisions[0] if revisions else None,
+            care_team=care_team if care_team is not None else people_selectors.care_team_for(plan.person),
+            latest_revision=selectors.latest_revision(plan),
         )
 
 
@@ -429,7 +437,7 @@ def care_plan_resource(parts: PlanParts) -> JSON:
     if plan.lead is not None:
         resource["author"] = {"type": "Practitioner", "display": plan.lead.full_name}
     else:
-        resource["author"] = _organisation_reference(plan.organisation.ods_code, plan.organisation.name)
+        resource["author"] = _organisation_reference(plan.organisation)
     if parts.care_team:
         resource["careTeam"] = [{"reference": f"CareTeam/{care_team_id(plan.person)}"}]
     if parts.needs:
@@ -439,7 +447,7 @@ def care_plan_resource(parts: PlanParts) -> JSON:
     activities = [_activity(plan, goal, action) for goal in parts.goals for action in goal.actions.all()]
     if activities:
         resource["activity"] = activities
-    return validated(resource)
+    return resource
 
 
 def contingency_resource(plan: CarePlan, contingency: ContingencyPlan) -> JSON:
@@ -471,7 +479,7 @@ def contingency_resource(plan: CarePlan, contingency: ContingencyPlan) -> JSON:
         "title": contingency.name,
         "subject": _patient_reference(plan.person),
     }
-    return validated(resource)
+    return resource
 
 
 def care_team_resource(person: Person, members: Sequence[CareTeamMember]) -> JSON:
@@ -481,7 +489,7 @@ def care_team_resource(person: Person, members: Sequence[CareTeamMember]) -> JSO
         participant: JSON = {
             "role": [{"text": member.role_title}],
             "member": {"type": "Practitioner", "display": member.name},
-            "onBehalfOf": _organisation_reference(member.organisation.ods_code, member.organisation.name),
+            "onBehalfOf": _organisation_reference(member.organisation),
             "period": {"start": member.started_on.isoformat()},
         }
         if member.is_key_worker:
@@ -496,32 +504,26 @@ def care_team_resource(person: Person, members: Sequence[CareTeamMember]) -> JSO
         "subject": _patient_reference(person),
         "participant": participants,
     }
-    return validated(resource)
+    return resource
 
 
-def _consent_performer(consent: Consent) -> JSON:
+def _consent_performer(person: Person, consent: Consent) -> JSON:
     if consent.given_by == ConsentGivenBy.PERSON:
-        return _patient_reference(consent.person)
+        return _patient_reference(person)
     kind = "Practitioner" if consent.given_by == ConsentGivenBy.BEST_INTERESTS else "RelatedPerson"
     return {"type": kind, "display": consent.given_by_name or consent.get_given_by_display()}
 
 
-def consent_resource(consent: Consent) -> JSON:
-    """An active consent about sharing the person's record or plan (UK Core Consent)."""
+def consent_resource(person: Person, consent: Consent) -> JSON:
+    """An active consent of the person's about sharing their record or plan (UK Core Consent).
+
+    The person is passed in, not read from ``consent.person``: that would be a query per consent.
+    """
     purpose = _coding(c.CS_CONSENT_PURPOSE, consent.purpose, consent.get_purpose_display())
-    recipients = [
-        {
-            "role": {"coding": [_coding(c.CS_PARTICIPATION_TYPE, "IRCP", "information recipient")]},
-            "reference": _organisation_reference(organisation.ods_code, organisation.name),
-        }
-        for organisation in consent.recipient_organisations.all()
-    ] + [
-        {
-            "role": {"coding": [_coding(c.CS_PARTICIPATION_TYPE, "IRCP", "information recipient")]},
-            "reference": {"type": "RelatedPerson", "display": contact.name},
-        }
-        for contact in consent.recipient_contacts.all()
-    ]
+    references = [_organisation_reference(organisation) for organisation in consent.recipient_organisations.all()]
+    references += [{"type": "RelatedPerson", "display": contact.name} for contact in consent.recipient_contacts.all()]
+    recipient = {"coding": [_coding(c.CS_PARTICIPATION_TYPE, "IRCP", "information recipient")]}
+    recipients = [{"role": recipient, "reference": reference} for reference in references]
     period: JSON = {"start": _instant(consent.given_at)}
     if consent.expires_on is not None:
         period["end"] = consent.expires_on.isoformat()
@@ -538,13 +540,13 @@ def consent_resource(consent: Consent) -> JSON:
             {"coding": [_coding(c.CS_ACT_CODE, "INFA", "information access")]},
             {"coding": [purpose], "text": consent.get_purpose_display()},
         ],
-        "patient": _patient_reference(consent.person),
+        "patient": _patient_reference(person),
         "dateTime": _instant(consent.given_at),
-        "performer": [_consent_performer(consent)],
+        "performer": [_consent_performer(person, consent)],
         "policyRule": {"coding": [purpose]},
         "provision": provision,
     }
-    return validated(resource)
+    return resource
 
 
 def provenance_resource(plan: CarePlan, revision: PlanRevision) -> JSON:
@@ -567,35 +569,37 @@ def provenance_resource(plan: CarePlan, revision: PlanRevision) -> JSON:
             }
         ],
     }
-    return validated(resource)
+    return resource
 
 
-def operation_outcome(problems: Sequence[Problem]) -> JSON:
-    """An OperationOutcome with one issue per problem (UK Core OperationOutcome)."""
+def _operation_outcome(problems: Sequence[Problem]) -> JSON:
     issues: list[JSON] = []
     for problem in problems:
         issue: JSON = {"severity": problem.severity, "code": problem.code, "diagnostics": problem.diagnostics}
         if problem.expression:
             issue["expression"] = [problem.expression]
         issues.append(issue)
-    return validated({"resourceType": "OperationOutcome", "meta": _meta(c.PROFILE_OPERATION_OUTCOME), "issue": issues})
+    return {"resourceType": "OperationOutcome", "meta": _meta(c.PROFILE_OPERATION_OUTCOME), "issue": issues}
+
+
+def operation_outcome(problems: Sequence[Problem]) -> JSON:
+    """An OperationOutcome with one issue per problem (UK Core OperationOutcome), validated to send."""
+    return validated(_operation_outcome(problems))
 
 
 def imported_care_plan(plan: CarePlan, warnings: Sequence[Problem]) -> JSON:
-    """The new plan an import created; any warnings ride along as a contained OperationOutcome.
+    """The new plan an import created, validated to send; any warnings ride along as a contained OperationOutcome.
 
     FHIR's create answers with the resource; a contained OperationOutcome, referenced from our
     ``import-outcome`` extension, lets a client see what was left out without a second request.
     """
     resource = care_plan_resource(PlanParts.of(plan))
-    if not warnings:
-        return resource
-    contained = {**operation_outcome(warnings), "id": "import-outcome"}
-    resource["contained"] = [contained]
-    resource["extension"] = [
-        {"url": c.EXT_IMPORT_OUTCOME, "valueReference": {"reference": "#import-outcome"}},
-        *resource.get("extension", []),
-    ]
+    if warnings:
+        resource["contained"] = [{**_operation_outcome(warnings), "id": "import-outcome"}]
+        resource["extension"] = [
+            {"url": c.EXT_IMPORT_OUTCOME, "valueReference": {"reference": "#import-outcome"}},
+            *resource.get("extension", []),
+        ]
     return validated(resource)
 
 
@@ -611,6 +615,7 @@ def _entry(base: str, resource: JSON, mode: str) -> JSON:
 
 
 def searchset(entries: Sequence[JSON], *, total: int, self_url: str) -> JSON:
+    """A searchset Bundle of these entries, validated to send (with every entry's resource)."""
     bundle: JSON = {
         "resourceType": "Bundle",
         "meta": _meta(c.PROFILE_BUNDLE),
@@ -623,7 +628,9 @@ def searchset(entries: Sequence[JSON], *, total: int, self_url: str) -> JSON:
 
 
 def search_bundle(plans: Sequence[CarePlan], *, base: str, self_url: str) -> JSON:
-    entries = [_entry(base, care_plan_resource(PlanParts.of(plan)), "match") for plan in plans]
+    """The plans found; they are one person's, so their care team is read once, not once a plan."""
+    care_team = people_selectors.care_team_for(plans[0].person) if plans else []
+    entries = [_entry(base, care_plan_resource(PlanParts.of(plan, care_team)), "match") for plan in plans]
     return searchset(entries, total=len(entries), self_url=self_url)
 
 
@@ -638,7 +645,7 @@ def everything_resources(parts: PlanParts, consents: Sequence[Consent]) -> list[
         resources += [stage_goal_resource(plan, goal, stage) for stage in stages]
     if parts.care_team:
         resources.append(care_team_resource(plan.person, parts.care_team))
-    resources += [consent_resource(consent) for consent in consents]
+    resources += [consent_resource(plan.person, consent) for consent in consents]
     if parts.latest_revision is not None:
         resources.append(provenance_resource(plan, parts.latest_revision))
     resources += [contingency_resource(plan, contingency) for contingency in parts.contingency_plans]
@@ -655,14 +662,20 @@ def everything_bundle(parts: PlanParts, consents: Sequence[Consent], *, base: st
 # Audited reads ---------------------------------------------------------------------------------
 
 
+def _numeric_id(text: str) -> int | None:
+    """A database id written in a URL; None for anything else (no signs, spaces or huge numbers)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 def _plan_pk(value: str) -> int:
-    if not value.isascii() or not value.isdigit() or len(value) > 18:
+    pk = _numeric_id(value)
+    if pk is None:
         raise Http404("No care plan found")
-    return int(value)
+    return pk
 
 
 def read_care_plan(actor: Actor, resource_id: str) -> JSON:
-    """``GET CarePlan/{id}``: a plan, or one of its contingency plans; 404 if not visible."""
+    """``GET CarePlan/{id}``: a plan, or one of its contingency plans, validated to send; 404 if not visible."""
     if resource_id.startswith(CONTINGENCY_PREFIX):
         contingency_pk = _plan_pk(resource_id.removeprefix(CONTINGENCY_PREFIX))
         owner = selectors.visible_plans(actor).filter(contingency_plans__pk=contingency_pk).values_list("pk", flat=True)
@@ -670,12 +683,11 @@ def read_care_plan(actor: Actor, resource_id: str) -> JSON:
         if owner_pk is None:
             raise Http404("No care plan found")
         plan = selectors.get_plan(actor, owner_pk, purpose="FHIR read (contingency plan)")
-        contingency = next((p for p in PlanParts.of(plan).contingency_plans if p.pk == contingency_pk), None)
-        if contingency is None:
-            raise Http404("No care plan found")
-        return contingency_resource(plan, contingency)
+        contingency = selectors.get_item(plan, "contingency", contingency_pk)
+        assert isinstance(contingency, ContingencyPlan)
+        return validated(contingency_resource(plan, contingency))
     plan = selectors.get_plan(actor, _plan_pk(resource_id), purpose="FHIR read")
-    return care_plan_resource(PlanParts.of(plan))
+    return validated(care_plan_resource(PlanParts.of(plan)))
 
 
 def patient_id_from_search(value: str) -> int | None:
@@ -685,9 +697,7 @@ def patient_id_from_search(value: str) -> int | None:
         kind, _, text = text.rpartition("/")
         if not kind.endswith("Patient"):
             return None
-    if not text.isascii() or not text.isdigit() or len(text) > 18:
-        return None
-    return int(text)
+    return _numeric_id(text)
 
 
 def search_care_plans(actor: Actor, patient: str) -> list[CarePlan]:

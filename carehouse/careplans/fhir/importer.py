@@ -30,9 +30,10 @@ from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError as PydanticValidationError
 
 from carehouse.careplans.fhir import codes as c
-from carehouse.careplans.fhir.bindings import Problem, check_bundle, is_sctid
-from carehouse.careplans.models import CarePlan, Goal, PlanStatus
+from carehouse.careplans.fhir.bindings import Problem, check_resource
+from carehouse.careplans.models import Achievement, CarePlan, Goal, PlanStatus
 from carehouse.careplans.services import plans as services
+from carehouse.careplans.snomed import is_sctid
 from carehouse.core.actor import Actor
 from carehouse.people import selectors as people_selectors
 from carehouse.people.identifiers import nhs_number_problem, normalise_nhs_number
@@ -174,7 +175,7 @@ def check_structure(data: Any) -> None:
         raise ImportRefused(422, _pydantic_problems(error)) from error
     except ValueError as error:  # a few checks in fhir.resources raise plain ValueErrors
         raise ImportRefused(422, [Problem("structure", str(error), "Bundle")]) from error
-    problems = check_bundle(data)
+    problems = check_resource(data)
     if problems:
         raise ImportRefused(422, problems)
     if data.get("type") not in ACCEPTED_BUNDLE_TYPES:
@@ -521,11 +522,10 @@ def _need(reader: Reader, entry: Entry) -> ReadNeed:
     return ReadNeed(key=entry.key, data=data, expression=where)
 
 
-def _achievement(reader: Reader, resource: JSON, where: str) -> str:
+def _achievement(reader: Reader, resource: JSON) -> str:
+    """The goal-achievement code (the binding checks refused any other), else in progress."""
     code = reader.concept_code(resource.get("achievementStatus"), c.CS_GOAL_ACHIEVEMENT)
-    if code and code not in c.ACHIEVEMENT_CODES:
-        reader.problems.add("code-invalid", f"{code!r} is not a goal-achievement code", f"{where}.achievementStatus")
-    return code or "in-progress"
+    return code or Achievement.IN_PROGRESS.value
 
 
 def _description(reader: Reader, resource: JSON, where: str, what: str) -> str:
@@ -552,7 +552,7 @@ def _goal(reader: Reader, entries: Entries, entry: Entry, plan_needs: set[str]) 
         "why_it_matters": reader.text(resource, c.EXT_WHY_IT_MATTERS, where),
         "importance": reader.one_to_ten(resource, c.EXT_IMPORTANCE, where),
         "target_date": target_date,
-        "achievement": _achievement(reader, resource, where),
+        "achievement": _achievement(reader, resource),
     }
     need_keys = []
     for index, reference in enumerate(resource.get("addresses") or []):
@@ -580,7 +580,7 @@ def _stage_goal(reader: Reader, entry: Entry) -> JSON:
         "stage": reader.text(resource, c.EXT_STAGE, where),
         "text": _description(reader, resource, where, "stage goal"),
         "outcome": "\n".join(o for o in outcomes if o),
-        "achievement": _achievement(reader, resource, where),
+        "achievement": _achievement(reader, resource),
     }
 
 

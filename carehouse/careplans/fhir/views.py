@@ -1,9 +1,9 @@
 """FHIR R4 endpoints for care and support plans, at /fhir/ (docs/adr/0010-fhir-care-plans.md).
 
-Thin: each view authenticates the bearer token as the JSON API does, checks the permission, and
-hands over to ``export`` (audited reads through the selectors, resources built and validated) or
-``importer`` (a new draft plan written through the plan services). Every answer is FHIR JSON;
-every refusal is an OperationOutcome.
+Thin: each view authenticates the bearer token with the JSON API's own ``StaffToken``, checks the
+permission, and hands over to ``export`` (audited reads through the selectors, resources built and
+validated) or ``importer`` (a new draft plan written through the plan services). Every answer is
+FHIR JSON; every refusal is an OperationOutcome.
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ from carehouse.careplans import selectors
 from carehouse.careplans.fhir import export, importer
 from carehouse.careplans.fhir.bindings import Problem
 from carehouse.core.actor import Actor
-from carehouse.core.middleware import client_ip
+from carehouse.core.api import StaffToken
 from carehouse.core.rules import has_permission
-from carehouse.core.services.accounts import actor_for_token
 
 FHIR_JSON = "application/fhir+json"
 ACCEPTED_BODY_TYPES = ("application/fhir+json", "application/json")
-READ_PERMISSIONS = ("core.use_api", "careplans.view_plan")
-IMPORT_PERMISSIONS = ("core.use_api", "careplans.start_plan")
+#: ``core.use_api`` is checked by ``StaffToken`` itself, as for every JSON API endpoint.
+READ_PERMISSIONS = ("careplans.view_plan",)
+IMPORT_PERMISSIONS = ("careplans.start_plan",)
 
 View = Callable[..., HttpResponse]
 
@@ -44,17 +44,15 @@ def outcome(status: int, code: str, diagnostics: str, headers: dict[str, str] | 
     return fhir_response(export.operation_outcome([Problem(code, diagnostics)]), status, headers)
 
 
-def _bearer_token(request: HttpRequest) -> str:
-    """The token from ``Authorization: Bearer <token>``, parsed as the JSON API's ``StaffToken`` does."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
+_staff_token = StaffToken()
 
 
 def fhir_view(*permissions: str, methods: tuple[str, ...] = ("GET",)) -> Callable[[View], View]:
     """Bearer-token authentication and permission checks, with OperationOutcome refusals.
 
-    No or unknown token: 401. A role without the permissions: 403. A record the actor may not see
-    (``Http404`` from the selectors): 404, the same as one that does not exist.
+    No, unknown or expired token, or a role that may not use the API: 401, as the JSON API answers.
+    A role without the permissions: 403. A record the actor may not see (``Http404`` from the
+    selectors): 404, the same as one that does not exist.
     """
 
     def decorate(view: View) -> View:
@@ -64,9 +62,8 @@ def fhir_view(*permissions: str, methods: tuple[str, ...] = ("GET",)) -> Callabl
                 return outcome(
                     405, "not-supported", f"Use {' or '.join(methods)} here", headers={"Allow": ", ".join(methods)}
                 )
-            token = _bearer_token(request)
-            actor = actor_for_token(token, client_ip(request)) if token else None
-            if actor is None:
+            actor = _staff_token(request)
+            if not isinstance(actor, Actor):
                 return outcome(
                     401,
                     "login",

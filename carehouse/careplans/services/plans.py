@@ -29,7 +29,6 @@ from carehouse.careplans.models import (
     ContingencyPlan,
     Goal,
     Need,
-    PersonalHealthBudget,
     PlanNote,
     PlanRevision,
     PlanStatus,
@@ -37,7 +36,6 @@ from carehouse.careplans.models import (
     Review,
     StageGoal,
     Strength,
-    WrittenBy,
 )
 from carehouse.careplans.pathways import template_for
 from carehouse.core.actor import Actor
@@ -111,29 +109,47 @@ ITEM_KINDS: dict[str, ItemKind] = {
 
 
 def _lock(plan: CarePlan, expected_version: int | None) -> CarePlan:
-    """The plan, locked for this transaction; ``PlanConflict`` if it moved on since ``expected_version``."""
-    current = CarePlan.objects.select_for_update().get(pk=plan.pk)
+    """The plan, locked for this transaction; ``PlanConflict`` if it moved on since ``expected_version``.
+
+    The key worker and who reviews it come in the same query: every save's snapshot names them.
+    ``of=("self",)`` locks the plan's row only: PostgreSQL will not lock the nullable side of an outer join.
+    """
+    current = (
+        CarePlan.objects.select_for_update(of=("self",)).select_related("key_worker", "review_owner").get(pk=plan.pk)
+    )
     if expected_version is not None and current.version != expected_version:
         since = list(PlanRevision.objects.filter(plan=current, number__gt=expected_version).order_by("number"))
         raise PlanConflict(current, since)
     return current
 
 
+def _validate(plan: CarePlan) -> None:
+    """``full_clean`` without looking up each linked row again: they were read (and checked) here already."""
+    plan.full_clean(exclude=[f.name for f in CarePlan._meta.concrete_fields if f.is_relation])
+
+
 def _latest_snapshot(plan: CarePlan) -> dict[str, Any] | None:
-    latest = PlanRevision.objects.filter(plan=plan).order_by("-number").values_list("snapshot", flat=True).first()
-    return latest
+    return PlanRevision.objects.filter(plan=plan).order_by("-number").values_list("snapshot", flat=True).first()
 
 
-def refresh_criteria(plan: CarePlan) -> None:
-    """The five criteria for a personalised care and support plan (NHS England), from the plan as it is."""
-    goals = list(plan.goals.all())
-    has_actions = Action.objects.filter(goal__plan=plan).exclude(status="cancelled").exists()
-    answered_pack = plan.preparation_pack_id is not None or plan.preparation_packs.exclude(completed_at=None).exists()
-    person_wrote = any(getattr(plan, name).strip() for name in CarePlan.ABOUT_ME_FIELDS)
-    plan.involved_person = bool(plan.agreed_with) and (person_wrote or answered_pack or bool(goals))
+def refresh_criteria(plan: CarePlan, state: dict[str, Any]) -> None:
+    """The five criteria for a personalised care and support plan (NHS England), from the plan as it is.
+
+    ``state`` is the plan's snapshot (``revisions.snapshot``), which has just read its goals and
+    actions; the preparation packs are asked about only when nothing else shows the person's part.
+    """
+    goals = state["goals"]
+    plan.involved_person = bool(plan.agreed_with) and (
+        bool(goals)
+        or any(getattr(plan, name).strip() for name in CarePlan.ABOUT_ME_FIELDS)
+        # A preparation pack counts only once the person has answered it.
+        or plan.preparation_packs.exclude(completed_at=None).exists()
+    )
     plan.shared_with_person = plan.shared_with_person_at is not None
-    plan.goals_in_own_words = bool(goals) and all(goal.in_own_words for goal in goals)
-    plan.actions_agreed = has_actions and plan.agreed_at is not None
+    plan.goals_in_own_words = bool(goals) and all(goal["in_own_words"] for goal in goals)
+    plan.actions_agreed = plan.agreed_at is not None and any(
+        action["status"] != ActionStatus.CANCELLED for goal in goals for action in goal["actions"]
+    )
     plan.review_date_set = plan.next_review_due is not None
 
 
@@ -153,8 +169,8 @@ def _commit(
     forms out of date for nothing.
     """
     previous = None if new else _latest_snapshot(plan)
-    refresh_criteria(plan)
     state = revisions.snapshot(plan)
+    refresh_criteria(plan, state)
     changes = revisions.diff(previous, state)
     if only_if_changed and not new and not changes:
         return None
@@ -240,7 +256,7 @@ def start_plan(
             for name in ABOUT_ME_FIELDS:
                 setattr(plan, name, getattr(earlier, name))
         plan.key_worker = CareTeamMember.objects.filter(person=person, is_key_worker=True, ended_on=None).first()
-        plan.full_clean()
+        _validate(plan)
         plan.save()
         if preparation_pack is not None:
             PreparationPack.objects.filter(pk=preparation_pack.pk).update(plan=plan)
@@ -251,11 +267,11 @@ def start_plan(
 # Plan-level details -------------------------------------------------------------------------
 
 
-def _care_team_member(person: Person, value: Any, field: str) -> CareTeamMember | None:
+def _care_team_member(person_id: int, value: Any, field: str) -> CareTeamMember | None:
     if value in (None, ""):
         return None
     member_id = value.pk if isinstance(value, CareTeamMember) else int(value)
-    member = CareTeamMember.objects.filter(person=person, pk=member_id, ended_on=None).first()
+    member = CareTeamMember.objects.filter(person_id=person_id, pk=member_id, ended_on=None).first()
     if member is None:
         raise ValidationError({field: "Select someone from the person's care team"})
     return member
@@ -272,11 +288,11 @@ def update_plan_details(actor: Actor, plan: CarePlan, data: dict[str, Any], *, e
                 continue
             value = data[name]
             if name in ("key_worker", "review_owner"):
-                value = _care_team_member(current.person, value, name)
+                value = _care_team_member(current.person_id, value, name)
             setattr(current, name, value)
         if current.next_review_due is None and current.status != PlanStatus.DRAFT:
             raise ValidationError({"next_review_due": "An agreed plan must keep a review date"})
-        current.full_clean()
+        _validate(current)
         _commit(actor, current, "Changed the plan details", only_if_changed=True)
     return current
 
@@ -291,7 +307,7 @@ def update_about_me(actor: Actor, plan: CarePlan, data: dict[str, Any], *, expec
         for name in ABOUT_ME_FIELDS:
             if name in data:
                 setattr(current, name, (data[name] or "").strip())
-        current.full_clean()
+        _validate(current)
         who = "the person" if actor.role == Role.PERSON else "a professional, with the person"
         _commit(actor, current, f"Updated About me ({who})", only_if_changed=True)
     return current
@@ -339,11 +355,9 @@ def save_item(
         _check_open(current)
         if item is None:
             _parent_check(current, kind, parent)
-            target = kind.model(**({"goal": parent} if kind.parent == "goal" else {"plan": current}))
-            siblings = kind.model._default_manager.filter(
-                **({"goal": parent} if kind.parent == "goal" else {"plan": current})
-            )
-            target.position = siblings.count()  # type: ignore[attr-defined]
+            owner = {"goal": parent} if kind.parent == "goal" else {"plan": current}
+            target = kind.model(**owner)
+            target.position = kind.model._default_manager.filter(**owner).count()  # type: ignore[attr-defined]
             verb = "Added"
         else:
             if _plan_of(item) != current.pk:
@@ -356,8 +370,6 @@ def save_item(
                 if isinstance(value, str):
                     value = value.strip()
                 setattr(target, name, value)
-        if kind_name == "goal" and item is None:
-            target.written_by = WrittenBy.PROFESSIONAL  # type: ignore[attr-defined]
         if kind_name == "contingency":
             target.triggers = _lines(data.get("triggers", target.triggers))  # type: ignore[attr-defined]
         target.full_clean(exclude=["plan", "goal"])
@@ -419,8 +431,6 @@ def agree_plan(
     lifecycle.check_ready_to_agree(agreed_with, next_review_due)
     with transaction.atomic():
         current = _lock(plan, expected_version)
-        if current.status not in (PlanStatus.DRAFT, PlanStatus.UNDER_REVIEW):
-            raise ValidationError(f"A plan that is {current.get_status_display().lower()} cannot be agreed again")
         current.agreed_with = agreed_with
         current.agreed_with_name = agreed_with_name.strip()
         current.agreed_at = timezone.now()
@@ -517,7 +527,7 @@ def record_goal_progress(actor: Actor, goal: Goal, achievement: str, *, expected
         current = _lock(goal.plan, expected_version)
         _check_open(current)
         Goal.objects.filter(pk=goal.pk).update(achievement=achievement)
-        goal.refresh_from_db()
+        goal.achievement = achievement
         _commit(actor, current, f"Progress on a goal: {goal.get_achievement_display()}")
     return goal
 
@@ -532,7 +542,7 @@ def record_action_progress(actor: Actor, action: Action, status: str, *, expecte
         current = _lock(action.goal.plan, expected_version)
         _check_open(current)
         Action.objects.filter(pk=action.pk).update(status=status)
-        action.refresh_from_db()
+        action.status = status
         _commit(actor, current, f"Progress on an action: {action.get_status_display()}")
     return action
 
@@ -565,7 +575,3 @@ def add_note(
         )
         audit.record(actor, AuditAction.CREATE, obj=note, person_id=plan.person_id, summary="Added a note to a plan")
     return note
-
-
-def budget_of(plan: CarePlan) -> PersonalHealthBudget | None:
-    return PersonalHealthBudget.objects.filter(plan=plan).first()

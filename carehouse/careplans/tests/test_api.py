@@ -419,6 +419,8 @@ def test_plan_items_can_be_added_changed_and_removed(api, priya, plan, kind, bod
         ("contingency-plans", {"triggers": ["  ", ""]}, "triggers"),
         ("contingency-plans", {"what_to_do": "Call 111"}, "triggers"),
         ("strengths", {"text": "Kind", "snomed_code": "not-a-code"}, "snomed_code"),
+        ("needs", {"text": "COPD", "snomed_code": "013645005"}, "snomed_code"),  # no SCTID starts with 0
+        ("needs", {"text": "COPD", "snomed_code": "١٣٦٤٥٠٠٥"}, "snomed_code"),  # digits, but not ASCII ones
         ("needs", {"text": "Lonely", "category": "worry"}, "category"),
         ("additional-plans", {"content": "No name"}, "name"),
     ],

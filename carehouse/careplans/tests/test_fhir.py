@@ -8,13 +8,15 @@ import json
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
 from carehouse.careplans import revisions
-from carehouse.careplans.fhir import codes
-from carehouse.careplans.fhir.bindings import check_bundle, check_resource
+from carehouse.careplans.fhir import codes, export
+from carehouse.careplans.fhir.bindings import Problem, check_resource
 from carehouse.careplans.models import AgreedWith, CarePlan, PlanRevision, PlanStatus
 from carehouse.careplans.services import plans as services
 from carehouse.careplans.tests.conftest import in_days
@@ -369,7 +371,7 @@ def test_status_mapping(
 
     bundle = body(fhir(priya).get(f"CarePlan/{plan.pk}/$everything"))
 
-    assert check_bundle(bundle) == []
+    assert check_resource(bundle) == []
     assert resources(bundle, "CarePlan")[0]["status"] == expected
     assert resources(bundle, "Goal")[0]["lifecycleStatus"] == goal_lifecycle
 
@@ -387,7 +389,7 @@ def test_search_by_patient(fhir: Any, priya: Membership, staff: Actor, plan: Car
     assert response.status_code == 200
     bundle = body(response)
     Bundle.model_validate(bundle)
-    assert check_bundle(bundle) == []
+    assert check_resource(bundle) == []
     assert (bundle["type"], bundle["total"]) == ("searchset", 2)
     ids = [entry["resource"]["id"] for entry in bundle["entry"]]
     assert sorted(ids) == sorted([str(plan.pk), str(older.pk)])
@@ -429,7 +431,7 @@ def test_everything(
     assert response.status_code == 200
     bundle = body(response)
     Bundle.model_validate(bundle)
-    assert check_bundle(bundle) == []
+    assert check_resource(bundle) == []
     for entry in bundle["entry"]:
         resource = entry["resource"]
         get_fhir_model_class(resource["resourceType"]).model_validate(resource)
@@ -523,6 +525,58 @@ def test_everything_is_audited_as_reads_of_the_plan_and_the_person(fhir: Any, pr
         ("read", "people.Person"),
     ]
     assert_event_about(events[1], plan.person, priya)
+
+
+def test_everything_takes_as_many_queries_however_big_the_plan(
+    fhir: Any, priya: Membership, staff: Actor, person: Person, care_team: dict[str, CareTeamMember]
+):
+    """Goals, their steps and actions, and consents are read in a few queries, not one (or more) each."""
+    plan = services.start_plan(staff, person)
+    api = fhir(priya)
+
+    def add_goals_and_export(goals: int) -> tuple[int, dict[str, Any]]:
+        for number in range(goals):
+            goal = _item(staff, plan, "goal", {"text": f"Goal {number}"})
+            _item(staff, plan, "stage_goal", {"text": f"A step towards goal {number}"}, goal)
+            for action in range(2):
+                _item(staff, plan, "action", {"what": f"Action {action}", "who": "carer", "who_name": "Sam"}, goal)
+            people_services.record_consent(staff, person, {"purpose": ConsentPurpose.DIRECT_CARE})
+        with CaptureQueriesContext(connection) as queries:
+            response = api.get(f"CarePlan/{plan.pk}/$everything")
+        assert response.status_code == 200
+        return len(queries), body(response)
+
+    three_goals, small = add_goals_and_export(3)
+    six_goals, big = add_goals_and_export(3)
+
+    assert six_goals == three_goals
+    assert (len(resources(small, "Goal")), len(resources(small, "Consent"))) == (6, 3)
+    assert (len(resources(big, "Goal")), len(resources(big, "Consent"))) == (12, 6)
+    assert len(resources(big, "CarePlan")[0]["activity"]) == 12
+
+
+def test_everything_is_validated_whole_so_no_bad_resource_leaves(
+    monkeypatch: pytest.MonkeyPatch, staff: Actor, plan: CarePlan
+):
+    """Each resource is validated once, as part of its Bundle: R4B and the binding checks still see every one."""
+    parts, consents = export.read_everything(staff, str(plan.pk))
+    urls = {"base": "http://testserver/fhir/", "self_url": f"http://testserver/fhir/CarePlan/{plan.pk}/$everything"}
+    assert export.everything_bundle(parts, consents, **urls)["entry"]
+
+    with monkeypatch.context() as patched:
+        patched.setattr(export, "goal_lifecycle", lambda plan, achievement: "bogus")
+        with pytest.raises(export.ExportError, match=r"Bundle\.entry\[\d+\]\.resource\.lifecycleStatus"):
+            export.everything_bundle(parts, consents, **urls)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(export, "_patient_reference", lambda person: {"reference": 42})
+        with pytest.raises(export.ExportError, match="does not validate with R4B"):
+            export.everything_bundle(parts, consents, **urls)
+
+
+def test_an_imported_plans_contained_outcome_is_checked_too(plan: CarePlan):
+    with pytest.raises(export.ExportError, match=r"CarePlan\.contained\[0\]\.issue\[0\]\.code"):
+        export.imported_care_plan(plan, [Problem("bogus", "Not an issue type", severity="warning")])
 
 
 # -- POST Bundle: the round trip ---------------------------------------------------------------------
@@ -930,6 +984,34 @@ def test_import_refuses_a_body_that_is_not_fhir_json(fhir: Any, priya: Membershi
 
 
 # -- our binding checks ------------------------------------------------------------------------
+
+
+def test_the_binding_checks_walk_into_a_bundle():
+    care_plan = {"resourceType": "CarePlan", "status": "bogus", "intent": "plan", "subject": {"reference": "Patient/1"}}
+    bundle = {"resourceType": "Bundle", "type": "bogus", "entry": [{"resource": care_plan, "search": {"mode": "nope"}}]}
+
+    problems = check_resource(bundle)
+
+    assert {(p.code, p.expression) for p in problems} == {
+        ("code-invalid", "Bundle.type"),
+        ("code-invalid", "Bundle.entry[0].search.mode"),
+        ("code-invalid", "Bundle.entry[0].resource.status"),
+    }
+
+
+def test_goal_achievement_is_r4s_value_set():
+    """Carehouse records progress in goal-achievement's own codes, so the binding is the model's choices."""
+    assert {
+        "in-progress",
+        "improving",
+        "worsening",
+        "no-change",
+        "achieved",
+        "sustaining",
+        "not-achieved",
+        "no-progress",
+        "not-attainable",
+    } == codes.GOAL_ACHIEVEMENTS
 
 
 def test_the_binding_checks_catch_what_fhir_resources_lets_through():

@@ -594,3 +594,24 @@ def test_sending_the_same_words_again_writes_no_new_version(staff, plan):
     plan.refresh_from_db()
     assert plan.version == version
     assert plan.revisions.count() == version
+
+
+def test_an_unanswered_preparation_pack_does_not_show_the_person_was_involved(staff, mary):
+    pack = preparation.send_preparation_pack(staff, mary)
+    plan = services.start_plan(staff, mary, preparation_pack=pack)
+    plan = agree(staff, plan)
+    assert plan.involved_person is False
+
+
+@pytest.mark.parametrize("code", ["COPD", "013645005", "１２３４５６７"])
+def test_a_need_or_strength_code_must_be_a_snomed_ct_identifier(staff, plan, code):
+    for kind in ("need", "strength"):
+        with pytest.raises(ValidationError) as error:
+            services.save_item(
+                staff, plan, kind, {"text": "Breathless", "snomed_code": code}, expected_version=plan.version
+            )
+        assert "snomed_code" in error.value.message_dict
+    saved = services.save_item(
+        staff, plan, "need", {"text": "Breathless", "snomed_code": "267036007"}, expected_version=plan.version
+    )
+    assert saved.snomed_code == "267036007"

@@ -21,11 +21,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from carehouse.careplans import selectors, selectors_person
 from carehouse.careplans.forms_person import AllocationForm, BudgetForm, SpendForm
 from carehouse.careplans.models import CarePlan, PersonalHealthBudget
-from carehouse.careplans.presenters import format_date, format_datetime, short_name
+from carehouse.careplans.presenters import Conflict, short_name
 from carehouse.careplans.presenters_person import BudgetView, staff_plan_url
 from carehouse.careplans.services import budget as budget_services
-from carehouse.careplans.services import plans as plan_services
 from carehouse.careplans.services.plans import PlanConflict
+from carehouse.careplans.views.plan import conflict_form
 from carehouse.core.actor import Actor
 from carehouse.core.views import actor_of, actor_required, show_errors
 
@@ -37,21 +37,6 @@ CONFLICT_MESSAGE = (
 
 def _context(plan: CarePlan, **extra: Any) -> dict[str, Any]:
     return {"plan": plan, "name": short_name(plan.person), "plan_url": staff_plan_url(plan), **extra}
-
-
-def _retry[F: forms.Form](request: HttpRequest, build: Callable[[QueryDict], F], conflict: PlanConflict) -> F:
-    """The same form, with the user's typing, ready to save against the version now stored."""
-    data = request.POST.copy()
-    data["version"] = str(conflict.current.version)
-    again = build(data)
-    again.is_valid()
-    again.add_error(None, CONFLICT_MESSAGE)
-    return again
-
-
-def _since(conflict: PlanConflict) -> list[str]:
-    """What was saved since the user opened the page, so they can see what they would overwrite."""
-    return [f"{format_datetime(r.saved_at)}: {r.summary} ({r.saved_by_label})" for r in conflict.since]
 
 
 def _form_page[F: forms.Form](
@@ -68,25 +53,25 @@ def _form_page[F: forms.Form](
     """A budget form: shown, or saved through ``write`` (a service call) and back to the budget saying ``done``.
 
     A refused save shows the form again: 400 with the service's messages beside the fields, or
-    409 when someone else saved the plan first, with the typing kept (``rebuild``) and the saves since.
+    409 when someone else saved the plan first, with the typing kept (``rebuild``) and the saves
+    since, as the plan pages show a conflict.
     """
-    since: list[str] = []
+    conflict: Conflict | None = None
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             try:
                 write(form)
-            except PlanConflict as conflict:
-                form = _retry(request, rebuild, conflict)
-                since = _since(conflict)
+            except PlanConflict as refused:
+                form, conflict = conflict_form(request, rebuild, refused, {}, message=CONFLICT_MESSAGE)
                 status = 409
             except ValidationError as error:
                 show_errors(form, error)
             else:
                 messages.info(request, done(form))
                 return redirect("careplans:budget", plan_id=plan.pk)
-    return render(request, template, _context(plan, form=form, since=since, **context), status=status)
+    return render(request, template, _context(plan, form=form, conflict=conflict, **context), status=status)
 
 
 def _plan_and_budget(
@@ -95,7 +80,7 @@ def _plan_and_budget(
     """Who is asking, the plan (read for ``purpose``: scoped and audited) and its budget if it has one."""
     actor = actor_of(request)
     plan = selectors.get_plan(actor, plan_id, purpose=purpose)
-    return actor, plan, plan_services.budget_of(plan)
+    return actor, plan, selectors.budget_of(plan)
 
 
 def _set_up_first(request: HttpRequest, plan: CarePlan) -> HttpResponse:
@@ -108,25 +93,10 @@ def _set_up_first(request: HttpRequest, plan: CarePlan) -> HttpResponse:
 @actor_required("careplans.manage_budget")
 def budget(request: HttpRequest, plan_id: int) -> HttpResponse:
     _, plan, held = _plan_and_budget(request, plan_id, purpose="personal health budget")
-    if held is None:
-        return render(request, "careplans/budget/summary.jinja", _context(plan, summary=None, spends=[]))
-    spends = [
-        {
-            "date": format_date(s.spent_on),
-            "payee": s.payee,
-            "description": s.description,
-            "allocation": s.allocation.description if s.allocation else "",
-            "amount": budget_services.money(s.amount),
-            "note": (
-                f"Overspend confirmed: {s.overspend_reason}"
-                if s.overspend_confirmed
-                else ("Correction" if s.amount < 0 else "")
-            ),
-        }
-        for s in selectors_person.spends_of(held)
-    ]
-    summary = BudgetView(budget_services.summarise(held))
-    return render(request, "careplans/budget/summary.jinja", _context(plan, summary=summary, spends=spends))
+    summary = None
+    if held is not None:
+        summary = BudgetView(budget_services.summarise(held), spends=selectors_person.spends_of(held))
+    return render(request, "careplans/budget/summary.jinja", _context(plan, summary=summary))
 
 
 @require_http_methods(["GET", "POST"])
@@ -140,7 +110,7 @@ def budget_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
         BudgetForm(request.POST or None, initial=BudgetForm.initial_for(held, plan.version)),
         rebuild=BudgetForm,
         write=lambda form: budget_services.set_budget(
-            actor, plan, form.budget_data(), expected_version=form.cleaned_data["version"]
+            actor, plan, form.data_for_service(), expected_version=form.expected_version
         ),
         done=lambda form: "The personal health budget has been saved.",
         setting_up=held is None,
@@ -166,7 +136,7 @@ def budget_allocate(request: HttpRequest, plan_id: int) -> HttpResponse:
             description=form.cleaned_data["description"],
             amount=form.cleaned_data["amount"],
             action=form.chosen_action(),
-            expected_version=form.cleaned_data["version"],
+            expected_version=form.expected_version,
         ),
         done=lambda form: "The allocation has been added.",
         summary=BudgetView(budget_services.summarise(held)),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from carehouse.careplans import selectors
 from carehouse.careplans.forms import ITEM_FORMS, ItemForm, RemoveItemForm
 from carehouse.careplans.models import CarePlan, Goal
-from carehouse.careplans.pathways import template_for
+from carehouse.careplans.pathways import PlanTemplate, template_for
 from carehouse.careplans.presenters import short_name
 from carehouse.careplans.services import plans as services
 from carehouse.careplans.views import drafts
@@ -36,25 +36,21 @@ ANCHORS = {
 }
 
 
-class ItemKindConverter:
-    """Matches only the kinds of item a plan has, so other plan pages' paths are left alone."""
-
-    regex = "|".join(sorted(services.ITEM_KINDS, key=len, reverse=True))
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
+def _item_kind(kind: str) -> services.ItemKind:
+    """The kind of item a path names; any other word is "not found"."""
+    found = services.ITEM_KINDS.get(kind)
+    if found is None:
+        raise Http404("No such part of a plan")
+    return found
 
 
-def _form_kwargs(plan: CarePlan, kind: str) -> dict[str, Any]:
+def _form_kwargs(plan: CarePlan, kind: str, pathway: PlanTemplate | None) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"person_name": short_name(plan.person)}
     if kind == "goal":
-        kwargs["needs"] = selectors.plan_contents(plan)["needs"]
+        # Only the needs, for the goal's checkboxes: the plan was read (scoped) through get_plan.
+        kwargs["needs"] = list(plan.needs.all())
     if kind == "stage_goal":
-        template = template_for(plan.template)
-        kwargs["stages"] = template.stages if template else ()
+        kwargs["stages"] = pathway.stages if pathway else ()
     return kwargs
 
 
@@ -87,7 +83,8 @@ def _item_form(
 ) -> PlanForm[ItemForm]:
     """The form for one kind of item, on the shared item page."""
     form_class = ITEM_FORMS[kind]
-    kwargs = _form_kwargs(plan, kind)
+    pathway = template_for(plan.template)
+    kwargs = _form_kwargs(plan, kind, pathway)
 
     def make(data: Any = None, **more: Any) -> ItemForm:
         return form_class(data, **kwargs, **more)
@@ -97,7 +94,7 @@ def _item_form(
         "item": item,
         "goal": goal,
         "heading": _heading(kind, short_name(plan.person), adding=item is None),
-        "pathway": template_for(plan.template),
+        "pathway": pathway,
         "anchor": ANCHORS[kind],
     }
     return PlanForm(request, actor, plan, "careplans/plan/item_form.jinja", key, make, extra)
@@ -107,7 +104,7 @@ def _item_form(
 @actor_required("careplans.edit_plan")
 def item_add(request: HttpRequest, plan_id: int, kind: str) -> HttpResponse:
     actor = actor_of(request)
-    item_kind = services.ITEM_KINDS[kind]
+    item_kind = _item_kind(kind)
     plan = selectors.get_plan(actor, plan_id, purpose=f"add {item_kind.label}")
     goal = _parent_goal(request, plan) if item_kind.parent == "goal" else None
     key = drafts.form_key(plan, kind, "new", *(("goal", goal.pk) if goal is not None else ()))
@@ -138,7 +135,7 @@ def _saved_item(plan: CarePlan, kind: str, item_id: int) -> dict[str, Any] | Non
 @actor_required("careplans.edit_plan")
 def item_edit(request: HttpRequest, plan_id: int, kind: str, item_id: int) -> HttpResponse:
     actor = actor_of(request)
-    item_kind = services.ITEM_KINDS[kind]
+    item_kind = _item_kind(kind)
     plan = selectors.get_plan(actor, plan_id, purpose=f"change {item_kind.label}")
     item = selectors.get_item(plan, kind, item_id)
     goal: Goal | None = getattr(item, "goal", None) if item_kind.parent == "goal" else None
@@ -160,7 +157,7 @@ def item_edit(request: HttpRequest, plan_id: int, kind: str, item_id: int) -> Ht
 def item_remove(request: HttpRequest, plan_id: int, kind: str, item_id: int) -> HttpResponse:
     """Ask before removing; the revision keeps what was removed, so the history can show it."""
     actor = actor_of(request)
-    item_kind = services.ITEM_KINDS[kind]
+    item_kind = _item_kind(kind)
     plan = selectors.get_plan(actor, plan_id, purpose=f"remove {item_kind.label}")
     item = selectors.get_item(plan, kind, item_id)
     extra: dict[str, Any] = {"kind": kind, "label": item_kind.label, "item": item, "anchor": ANCHORS[kind]}

@@ -12,8 +12,10 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from carehouse.careplans import selectors, selectors_person
@@ -49,16 +51,23 @@ def my_plans(request: HttpRequest) -> HttpResponse:
 
 
 def _render_view(
-    request: HttpRequest, actor: Actor, plan: CarePlan, *, bound: dict[str, forms.Form] | None = None, status: int = 200
+    request: HttpRequest,
+    actor: Actor,
+    plan: CarePlan,
+    *,
+    contents: dict[str, list[models.Model]] | None = None,
+    bound: dict[str, forms.Form] | None = None,
+    status: int = 200,
 ) -> HttpResponse:
+    """The person's view of the plan; ``contents`` when the caller has already read them."""
     summary = None
-    budget = plan_services.budget_of(plan)
+    budget = selectors.budget_of(plan)
     if budget is not None:
         summary = budget_services.summarise(budget)
     presenter = PersonViewPresenter(
         plan,
         actor,
-        contents=selectors.plan_contents(plan),
+        contents=contents if contents is not None else selectors.plan_contents(plan),
         notes=selectors.notes_of(plan),
         budget=summary,
         unanswered=selectors_person.unanswered_packs(actor),
@@ -92,6 +101,7 @@ def _record(
     *,
     done: Callable[[], str],
     anchor: str,
+    contents: dict[str, list[models.Model]] | None = None,
 ) -> HttpResponse:
     """Save what the person recorded on their view of the plan, and go back to where they were.
 
@@ -105,9 +115,9 @@ def _record(
             show_errors(form, error)
         else:
             messages.info(request, done())
-            return redirect(f"{_view_url(plan)}#{anchor}")
+            return redirect(reverse("careplans:view", kwargs={"plan_id": plan.pk}) + f"#{anchor}")
     # The view finds the form that failed by its prefix ("goal-3", "note").
-    return _render_view(request, actor, plan, bound={form.prefix or "": form}, status=400)
+    return _render_view(request, actor, plan, contents=contents, bound={form.prefix or "": form}, status=400)
 
 
 @require_POST
@@ -152,19 +162,18 @@ def action_progress(request: HttpRequest, plan_id: int, action_id: int) -> HttpR
 def note_add(request: HttpRequest, plan_id: int) -> HttpResponse:
     actor = actor_of(request)
     plan = selectors.get_plan(actor, plan_id, purpose="add a note", audited=False)
-    goals = [g for g in selectors.plan_contents(plan)["goals"] if isinstance(g, Goal)]
+    # Read once: the note's choices, what it is about, and the page again if it is refused.
+    contents = selectors.plan_contents(plan)
+    goals = [g for g in contents["goals"] if isinstance(g, Goal)]
     form = NoteForm(request.POST, prefix="note", goals=goals)
 
     def write() -> None:
+        # The form only offers this plan's goals and actions, so the one chosen is among them.
         kind, item_id = form.target()
-        goal = selectors.get_goal(plan, item_id) if kind == "goal" and item_id else None
-        action = selectors.get_action(plan, item_id) if kind == "action" and item_id else None
+        goal = next((g for g in goals if kind == "goal" and g.pk == item_id), None)
+        action = next((a for g in goals for a in g.actions.all() if kind == "action" and a.pk == item_id), None)
         plan_services.add_note(actor, plan, form.cleaned_data["text"], goal=goal, action=action)
 
-    return _record(request, actor, plan, form, write, done=lambda: "Your note has been added.", anchor="notes")
-
-
-def _view_url(plan: CarePlan) -> str:
-    from django.urls import reverse
-
-    return reverse("careplans:view", kwargs={"plan_id": plan.pk})
+    return _record(
+        request, actor, plan, form, write, done=lambda: "Your note has been added.", anchor="notes", contents=contents
+    )

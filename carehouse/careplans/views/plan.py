@@ -49,49 +49,26 @@ CONFLICT_MESSAGE = "Someone else changed this plan after you opened it. Your cha
 # Shared by the plan and item pages ------------------------------------------------------------
 
 
-def conflict_form[F: VersionedForm](
+def conflict_form[F: forms.Form](
     request: HttpRequest,
     make_form: Callable[[Any], F],
     conflict: services.PlanConflict,
     saved: Mapping[str, Any] | None,
+    *,
+    message: str = CONFLICT_MESSAGE,
 ) -> tuple[F, Conflict]:
     """The user's typing, re-bound to the version now stored, and how it differs from what is saved.
 
     The next save goes through on purpose: the user has seen what changed and chosen to keep
-    their version.
+    their version. Shared by every page that changes a plan (the budget pages too).
     """
     data = request.POST.copy()
     data["version"] = str(conflict.current.version)
     form = make_form(data)
     form.is_valid()
     details = Conflict.of(form, saved, conflict.since)
-    form.add_error(None, CONFLICT_MESSAGE)
+    form.add_error(None, message)
     return form, details
-
-
-def form_page(
-    request: HttpRequest,
-    template: str,
-    plan: CarePlan,
-    form: forms.Form,
-    *,
-    key: str,
-    restored: drafts.Restored | None = None,
-    conflict: Conflict | None = None,
-    **extra: Any,
-) -> HttpResponse:
-    """Render a plan form: 200, or 400 with the error summary, or 409 after a conflict."""
-    context = {
-        "plan": plan,
-        "name": short_name(plan.person),
-        "form": form,
-        "autosave_url": reverse("careplans:draft", kwargs={"plan_id": plan.pk, "form_key": key}),
-        "restored": restored,
-        "conflict": conflict,
-        **extra,
-    }
-    status = 409 if conflict is not None else 400 if form.errors else 200
-    return render(request, template, context, status=status)
 
 
 def back_to_plan(plan: CarePlan, anchor: str = "") -> HttpResponse:
@@ -114,8 +91,27 @@ class PlanForm[F: VersionedForm]:
     make: Callable[..., F]
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def page(self, form: F, *, plan: CarePlan | None = None, **context: Any) -> HttpResponse:
-        return form_page(self.request, self.template, plan or self.plan, form, key=self.key, **self.extra, **context)
+    def page(
+        self,
+        form: F,
+        *,
+        plan: CarePlan | None = None,
+        restored: drafts.Restored | None = None,
+        conflict: Conflict | None = None,
+    ) -> HttpResponse:
+        """Render the form: 200, or 400 with the error summary, or 409 after a conflict."""
+        shown = plan or self.plan
+        context = {
+            "plan": shown,
+            "name": short_name(shown.person),
+            "form": form,
+            "autosave_url": reverse("careplans:draft", kwargs={"plan_id": shown.pk, "form_key": self.key}),
+            "restored": restored,
+            "conflict": conflict,
+            **self.extra,
+        }
+        status = 409 if conflict is not None else 400 if form.errors else 200
+        return render(self.request, self.template, context, status=status)
 
     def open(self, saved: Mapping[str, Any], *, restore: bool = True) -> HttpResponse:
         """The form filled in with what is saved, or with the user's unsaved typing if it is newer."""
@@ -202,7 +198,6 @@ def plan_page(request: HttpRequest, plan_id: int) -> HttpResponse:
         actor,
         contents=selectors.plan_contents(plan),
         notes=selectors.notes_of(plan),
-        reviews=selectors.reviews_of(plan),
         open_review=selectors.open_review(plan),
     )
     return render(request, "careplans/plan/plan.jinja", {"page": page})

@@ -23,7 +23,6 @@ from carehouse.careplans.models import CarePlan
 from carehouse.careplans.presenters import format_date
 from carehouse.careplans.presenters_person import PrintPresenter
 from carehouse.careplans.services import budget as budget_services
-from carehouse.careplans.services import plans as plan_services
 from carehouse.core.actor import Actor
 from carehouse.core.views import actor_of, actor_required
 
@@ -31,7 +30,7 @@ PRINT_CSS = "css/print.css"
 
 
 def _presenter(actor: Actor, plan: CarePlan) -> PrintPresenter:
-    held = plan_services.budget_of(plan)
+    held = selectors.budget_of(plan)
     return PrintPresenter(
         plan,
         actor,
