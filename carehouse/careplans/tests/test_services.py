@@ -603,7 +603,9 @@ def test_an_unanswered_preparation_pack_does_not_show_the_person_was_involved(st
     assert plan.involved_person is False
 
 
-@pytest.mark.parametrize("code", ["COPD", "013645005", "１２３４５６７"])
+@pytest.mark.parametrize(
+    "code", ["COPD", "013645005", "\uff11\uff12\uff13\uff14\uff15\uff16\uff17"]
+)  # the last in full-width digits
 def test_a_need_or_strength_code_must_be_a_snomed_ct_identifier(staff, plan, code):
     for kind in ("need", "strength"):
         with pytest.raises(ValidationError) as error:
