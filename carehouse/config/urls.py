@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("people/", include("carehouse.people.urls")),
     path("careplans/", include("carehouse.careplans.urls")),
+    path("measures/", include("carehouse.measures.urls")),
     path("fhir/", include("carehouse.careplans.fhir.urls")),
     path("", include("carehouse.core.urls")),
 ]

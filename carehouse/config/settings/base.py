@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "carehouse.core",
     "carehouse.people",
     "carehouse.careplans",
+    "carehouse.measures",
 ]
 
 MIDDLEWARE = [

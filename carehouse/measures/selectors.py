@@ -1,0 +1,200 @@
+"""Reading measures: every query scoped to what the actor may see, and every read of a person's answers audited.
+
+Responses, scores and alerts are visible to whoever may see the person
+(``carehouse.people.selectors.visible_people``): staff in the person's care and the person
+themselves. Carers do not see them: a questionnaire's answers are the person's own. Something
+the actor may not see is "not found" (404), never "forbidden".
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404
+
+from carehouse.core.actor import Actor
+from carehouse.core.models.audit import AuditAction
+from carehouse.core.roles import CARE_ROLES, Role
+from carehouse.core.services import audit
+from carehouse.measures.models import (
+    Instrument,
+    MeasureAlert,
+    MeasureResponse,
+    MeasureScore,
+    ResponseStatus,
+)
+from carehouse.people.models import Person
+from carehouse.people.selectors import visible_people
+
+#: Roles that see individual responses (carers do not: the answers are the person's own).
+SEES_RESPONSES = (*CARE_ROLES, Role.PERSON)
+
+
+def _people(actor: Actor | None) -> QuerySet[Person]:
+    if actor is None or actor.role not in SEES_RESPONSES:
+        return Person.objects.none()
+    return visible_people(actor)
+
+
+def visible_responses(actor: Actor | None) -> QuerySet[MeasureResponse]:
+    return MeasureResponse.objects.filter(person__in=_people(actor))
+
+
+def current_responses(actor: Actor | None) -> QuerySet[MeasureResponse]:
+    """Completed responses that no correction has replaced."""
+    corrected = MeasureResponse.objects.filter(supersedes=OuterRef("pk"))
+    return visible_responses(actor).filter(status=ResponseStatus.COMPLETED).exclude(Exists(corrected))
+
+
+def get_response(actor: Actor | None, response_id: int, *, purpose: str = "") -> MeasureResponse:
+    """One response, audited as a read; 404 when the actor may not see it."""
+    response = (
+        visible_responses(actor)
+        .select_related("person", "instrument", "organisation", "plan", "goal", "about_user", "supersedes")
+        .filter(pk=response_id)
+        .first()
+    )
+    if response is None or actor is None:
+        raise Http404("No questionnaire found")
+    audit.record(
+        actor,
+        AuditAction.READ,
+        obj=response,
+        person_id=response.person_id,
+        summary=f"Viewed {response.instrument.title} answers",
+        purpose=purpose,
+    )
+    return response
+
+
+def correction_of(response: MeasureResponse) -> MeasureResponse | None:
+    """The response that replaced this one, if it has been corrected (already read through ``get_response``)."""
+    return MeasureResponse.objects.filter(supersedes=response).first()
+
+
+def responses_for_person(actor: Actor, person: Person) -> list[MeasureResponse]:
+    """Every response of a person the actor has already been allowed to see (via ``get_person``)."""
+    return list(
+        visible_responses(actor)
+        .filter(person=person)
+        .select_related("instrument", "supersedes")
+        .prefetch_related("scores")
+        .order_by("-completed_at", "-created_at", "-pk")
+    )
+
+
+def waiting_for_me(actor: Actor) -> list[MeasureResponse]:
+    """The person's questionnaires still to answer (sent to them, or started and saved)."""
+    if actor.role != Role.PERSON:
+        return []
+    return list(
+        visible_responses(actor)
+        .filter(status=ResponseStatus.IN_PROGRESS)
+        .select_related("instrument", "organisation")
+        .order_by("requested_at", "pk")
+    )
+
+
+def scores_for_person(actor: Actor, person: Person, instrument_key: str | None = None) -> list[MeasureScore]:
+    """Current scores (corrections replace what they correct), oldest first, for trends."""
+    scores = MeasureScore.objects.filter(
+        person=person, person__in=_people(actor), response__in=current_responses(actor)
+    ).select_related("response")
+    if instrument_key is not None:
+        scores = scores.filter(instrument_key=instrument_key)
+    return list(scores.order_by("effective_at", "pk"))
+
+
+def latest_activation(actor: Actor, person: Person) -> MeasureScore | None:
+    """The person's most recent PAM level, as recorded from the licence holder's report."""
+    return (
+        MeasureScore.objects.filter(
+            person=person,
+            person__in=_people(actor),
+            instrument_key="pam",
+            code="level",
+            response__in=current_responses(actor),
+        )
+        .select_related("response")
+        .order_by("-effective_at", "-pk")
+        .first()
+    )
+
+
+def open_alerts(actor: Actor | None) -> QuerySet[MeasureAlert]:
+    """Alerts still to act on, for staff who may see the person."""
+    if actor is None or actor.role not in CARE_ROLES:
+        return MeasureAlert.objects.none()
+    return (
+        MeasureAlert.objects.filter(person__in=visible_people(actor), acknowledged_at=None)
+        .select_related("person", "response__instrument")
+        .order_by("raised_at", "pk")
+    )
+
+
+def alerts_for_person(actor: Actor, person: Person) -> list[MeasureAlert]:
+    if actor.role not in CARE_ROLES:
+        return []
+    return list(
+        MeasureAlert.objects.filter(person=person, person__in=visible_people(actor))
+        .select_related("response__instrument")
+        .order_by("-raised_at", "-pk")
+    )
+
+
+def get_alert(actor: Actor, alert_id: int) -> MeasureAlert:
+    people = visible_people(actor) if actor.role in CARE_ROLES else Person.objects.none()
+    alert = (
+        MeasureAlert.objects.filter(pk=alert_id, person__in=people)
+        .select_related("person", "response__instrument")
+        .first()
+    )
+    if alert is None:
+        raise Http404("No alert found")
+    audit.record(actor, AuditAction.READ, obj=alert, person_id=alert.person_id, summary="Viewed a measure alert")
+    return alert
+
+
+# -- instruments (not personal data) ----------------------------------------------------------------
+
+
+def instruments() -> list[Instrument]:
+    """Every version of every instrument, for the administrator's page."""
+    return list(Instrument.objects.order_by("title", "created_at"))
+
+
+def newest_versions() -> dict[str, Instrument]:
+    """The newest enabled version of each instrument, by key."""
+    newest: dict[str, Instrument] = {}
+    for instrument in Instrument.objects.filter(enabled=True).order_by("created_at", "pk"):
+        newest[instrument.key] = instrument
+    return newest
+
+
+def completable_instruments() -> list[Instrument]:
+    """What staff may send or complete with a person: enabled, with its wording where it is licensed."""
+    return sorted(
+        (i for i in newest_versions().values() if i.can_be_completed), key=lambda instrument: instrument.title
+    )
+
+
+def recordable_instruments() -> list[Instrument]:
+    """External results staff may type in (PAM, POET)."""
+    return sorted((i for i in newest_versions().values() if i.can_be_recorded), key=lambda i: i.title)
+
+
+def get_instrument(key: str, version: str | None = None) -> Instrument:
+    """An instrument by key (newest enabled version) or exact version; 404 when there is none."""
+    if version is None:
+        found = newest_versions().get(key)
+    else:
+        found = Instrument.objects.filter(key=key, version=version).first()
+    if found is None:
+        raise Http404("No such questionnaire")
+    return found
+
+
+def get_instrument_by_id(instrument_id: int) -> Instrument:
+    found = Instrument.objects.filter(pk=instrument_id).first()
+    if found is None:
+        raise Http404("No such questionnaire")
+    return found
