@@ -104,6 +104,9 @@ def _register_routers() -> None:
     from carehouse.careplans.api import router as careplans_router
 
     api.add_router("/careplans", careplans_router)
+    from carehouse.measures.api import router as measures_router
+
+    api.add_router("/measures", measures_router)
 
 
 _register_routers()

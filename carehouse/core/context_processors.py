@@ -20,9 +20,14 @@ def navigation_for(actor: Actor | None, path: str) -> list[dict[str, Any]]:
         items.append(("People", reverse("people:list")))
     if has_permission(actor, "careplans.view_caseload"):
         items.append(("Caseload", reverse("careplans:caseload")))
+    if has_permission(actor, "measures.acknowledge_alert"):
+        items.append(("Alerts", reverse("measures:alerts")))
+    if has_permission(actor, "measures.view_experience"):
+        items.append(("Shared decisions", reverse("measures:experience")))
     if actor.role == Role.PERSON:
         items.append(("My record", reverse("people:mine")))
         items.append(("My care plan", reverse("careplans:mine")))
+        items.append(("Your questionnaires", reverse("measures:mine")))
     if actor.role == Role.CARER:
         items.append(("People I care for", reverse("people:cared_for")))
     if has_permission(actor, "core.manage_organisations"):

@@ -23,6 +23,7 @@ from carehouse.core.models import Membership, Organisation, OrganisationType, Us
 from carehouse.core.models.audit import AuditAction
 from carehouse.core.roles import Role
 from carehouse.core.services import audit
+from carehouse.measures.demo_data import seed_measures
 from carehouse.people.identifiers import normalise_postcode
 from carehouse.people.models import (
     CareTeamMember,
@@ -208,6 +209,8 @@ def seed(*, people: int = 300, seed_value: int = 2026) -> DemoSummary:
 
         # Care and support plans, written through the care plan services by the demo staff.
         seed_care_plans(created, seed_value=seed_value)
+        # Outcome and activation measures for people with plans, through the measures services.
+        seed_measures(created, seed_value=seed_value)
     return summary
 
 

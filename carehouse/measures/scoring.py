@@ -13,6 +13,7 @@ Stored answers are JSON: a choice or whole number as an int, a decimal as a stri
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -109,7 +110,7 @@ def _clean_one(definition: InstrumentDefinition, item: Item, value: object) -> A
             raise ValueError(f"Enter {name} as a number, like 62.5")
         if not item.minimum <= amount <= item.maximum:  # type: ignore[operator]
             raise ValueError(f"{_sentence(name)} must be between {item.minimum} and {item.maximum}")
-        return str(amount.normalize() if amount == amount.to_integral() else amount)
+        return str(amount.quantize(Decimal(1)) if amount == amount.to_integral() else amount)
     if item.type == "date":
         day = _date(value)
         if day is None:
@@ -130,7 +131,7 @@ def _whole_number(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
         return int(value.strip())
     return None
 

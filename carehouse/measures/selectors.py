@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from carehouse.core.actor import Actor
+from carehouse.core.models import User
 from carehouse.core.models.audit import AuditAction
 from carehouse.core.roles import CARE_ROLES, Role
 from carehouse.core.services import audit
@@ -104,6 +105,26 @@ def scores_for_person(actor: Actor, person: Person, instrument_key: str | None =
     return list(scores.order_by("effective_at", "pk"))
 
 
+def get_score(actor: Actor | None, score_id: int, *, purpose: str = "") -> MeasureScore:
+    """One derived score (any, including one a correction replaced), audited as a read; 404 when not visible."""
+    score = (
+        MeasureScore.objects.filter(pk=score_id, person__in=_people(actor), response__in=visible_responses(actor))
+        .select_related("person", "response__instrument")
+        .first()
+    )
+    if score is None or actor is None:
+        raise Http404("No score found")
+    audit.record(
+        actor,
+        AuditAction.READ,
+        obj=score,
+        person_id=score.person_id,
+        summary=f"Viewed a {score.label} score",
+        purpose=purpose,
+    )
+    return score
+
+
 def latest_activation(actor: Actor, person: Person) -> MeasureScore | None:
     """The person's most recent PAM level, as recorded from the licence holder's report."""
     return (
@@ -128,6 +149,34 @@ def open_alerts(actor: Actor | None) -> QuerySet[MeasureAlert]:
         MeasureAlert.objects.filter(person__in=visible_people(actor), acknowledged_at=None)
         .select_related("person", "response__instrument")
         .order_by("raised_at", "pk")
+    )
+
+
+def list_open_alerts(actor: Actor) -> list[MeasureAlert]:
+    """Open alerts as the alerts page lists them, oldest first; one audit event records whose were listed."""
+    alerts = list(open_alerts(actor))
+    audit.record(
+        actor,
+        AuditAction.SEARCH,
+        summary="Viewed measure alerts",
+        changes={"people_listed": sorted({alert.person_id for alert in alerts})},
+    )
+    return alerts
+
+
+def encounter_staff(actor: Actor) -> list[User]:
+    """Staff of the actor's organisation an appointment may have been with (CollaboRATE rates one)."""
+    if actor.organisation is None:
+        return []
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__organisation=actor.organisation,
+            memberships__is_active=True,
+            memberships__role__in=CARE_ROLES,
+        )
+        .distinct()
+        .order_by("full_name", "pk")
     )
 
 

@@ -68,6 +68,12 @@ EXT_ADVANCE_STATEMENT = ext("advance-statement")
 EXT_ANTICIPATORY = ext("anticipatory-medicines")
 # CareTeam.participant
 EXT_CARE_TEAM_KEY_WORKER = ext("care-team-key-worker")
+# QuestionnaireResponse and Observation (outcome measures, carehouse/measures/fhir.py)
+EXT_MEASURE_TIMEPOINT = ext("measure-timepoint")
+EXT_MEASURE_GOAL = ext("measure-goal")
+EXT_REPLACES_RESPONSE = ext("replaces-response")
+EXT_REPLACED_BY = ext("replaced-by")
+EXT_CORRECTION_REASON = ext("correction-reason")
 
 #: Every extension of ours; an unknown one under our base is refused on import (a typing mistake).
 OUR_EXTENSIONS: frozenset[str] = frozenset(

@@ -1,10 +1,11 @@
-"""FHIR R4 endpoints for care and support plans, included at /fhir/."""
+"""FHIR R4 endpoints, included at /fhir/: care and support plans, and outcome measures (``measures.fhir_views``)."""
 
 from __future__ import annotations
 
 from django.urls import URLPattern, path
 
 from carehouse.careplans.fhir import views
+from carehouse.measures import fhir_views as measures
 
 app_name = "fhir"
 
@@ -13,4 +14,10 @@ urlpatterns: list[URLPattern] = [
     path("CarePlan/<str:resource_id>", views.care_plan_read, name="care-plan-read"),
     path("CarePlan/<str:resource_id>/$everything", views.care_plan_everything, name="care-plan-everything"),
     path("Bundle", views.bundle_import, name="bundle-import"),
+    path("Questionnaire", measures.questionnaire_search, name="questionnaire-search"),
+    path("Questionnaire/<str:resource_id>", measures.questionnaire_read, name="questionnaire-read"),
+    path("QuestionnaireResponse", measures.response_search, name="questionnaire-response-search"),
+    path("QuestionnaireResponse/<str:resource_id>", measures.response_read, name="questionnaire-response-read"),
+    path("Observation", measures.observation_search, name="observation-search"),
+    path("Observation/<str:resource_id>", measures.observation_read, name="observation-read"),
 ]

@@ -41,6 +41,7 @@ from carehouse.core.actor import Actor
 from carehouse.core.roles import Role
 from carehouse.core.rules import has_permission
 from carehouse.core.views import actor_of, actor_required, show_errors
+from carehouse.measures.guidance import plan_panel as measures_panel
 from carehouse.people import selectors as people_selectors
 
 CONFLICT_MESSAGE = "Someone else changed this plan after you opened it. Your changes have not been saved"
@@ -200,7 +201,8 @@ def plan_page(request: HttpRequest, plan_id: int) -> HttpResponse:
         notes=selectors.notes_of(plan),
         open_review=selectors.open_review(plan),
     )
-    return render(request, "careplans/plan/plan.jinja", {"page": page})
+    context = {"page": page, "measures": measures_panel(actor, plan.person)}
+    return render(request, "careplans/plan/plan.jinja", context)
 
 
 # Details and About me -------------------------------------------------------------------------
