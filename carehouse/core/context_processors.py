@@ -27,7 +27,7 @@ def navigation_for(actor: Actor | None, path: str) -> list[dict[str, Any]]:
     if actor.role == Role.PERSON:
         items.append(("My record", reverse("people:mine")))
         items.append(("My care plan", reverse("careplans:mine")))
-        items.append(("Your questionnaires", reverse("measures:mine")))
+        items.append(("My questionnaires", reverse("measures:mine")))
     if actor.role == Role.CARER:
         items.append(("People I care for", reverse("people:cared_for")))
     if has_permission(actor, "core.manage_organisations"):
