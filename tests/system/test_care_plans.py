@@ -18,14 +18,12 @@ from playwright.sync_api import Locator, expect
 from carehouse.careplans.models import Action, ActionStatus, CarePlan, PlanNote, PlanRevision, PlanStatus
 from carehouse.careplans.services.preparation import send_preparation_pack
 from carehouse.core.actor import Actor
-from carehouse.core.demo_data import DEMO_PASSWORD, DemoSummary
-from carehouse.core.models import Membership, Organisation
+from carehouse.core.demo_data import DemoSummary
+from carehouse.core.models import Membership
 from carehouse.core.roles import Role
-from carehouse.core.tests.factories import UserFactory
 from carehouse.people.models import Person
-from carehouse.people.tests.factories import PersonFactory, synthetic_nhs_number
 from tests.system.browser import Visitor
-from tests.system.steps import sign_in
+from tests.system.steps import person_with_a_sign_in, sign_in
 
 pytestmark = pytest.mark.system
 
@@ -58,22 +56,6 @@ def message(visitor: Visitor) -> Locator:
 def sign_out(visitor: Visitor) -> None:
     visitor.click_and_load(visitor.page.get_by_role("banner").get_by_role("button", name="Sign out"))
     expect(visitor.page.get_by_role("banner").get_by_role("button", name="Sign out")).to_have_count(0)
-
-
-def person_with_a_sign_in() -> Person:
-    """Someone registered at Riverside Medical Centre who uses Carehouse themselves, with no plan yet."""
-    practice = Organisation.objects.get(ods_code="Y99001")
-    taken = set(Person.objects.values_list("nhs_number", flat=True))
-    nhs_number = next(n for n in map(synthetic_nhs_number, range(1, 1000)) if n not in taken)
-    user = UserFactory(email=PERSON_EMAIL, full_name="Winifred Fairweather", password=DEMO_PASSWORD)
-    return PersonFactory(
-        given_name="Winifred",
-        family_name="Fairweather",
-        nhs_number=nhs_number,
-        date_of_birth=datetime.date(1948, 4, 2),
-        registered_practice=practice,
-        user=user,
-    )
 
 
 def the_practice_nurse() -> Actor:
@@ -109,7 +91,7 @@ def test_a_plan_is_prepared_agreed_followed_and_reviewed(visitor: Visitor, demo:
     next_review = today + datetime.timedelta(days=365)
 
     # Given Winifred, who uses Carehouse, and a diabetes preparation pack her practice nurse sent her
-    person = person_with_a_sign_in()
+    person = person_with_a_sign_in(PERSON_EMAIL, "Winifred", "Fairweather", datetime.date(1948, 4, 2))
     send_preparation_pack(the_practice_nurse(), person, template="diabetes", conversation_on=conversation_on)
 
     # When Winifred signs in and opens the pack from her start page

@@ -17,14 +17,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, expect
 
-from carehouse.core.demo_data import DEMO_PASSWORD, DemoSummary
-from carehouse.core.models import Organisation
-from carehouse.core.tests.factories import UserFactory
+from carehouse.core.demo_data import DemoSummary
 from carehouse.measures.models import MeasureAlert, MeasureResponse, ResponseStatus
 from carehouse.people.models import Person
-from carehouse.people.tests.factories import PersonFactory, synthetic_nhs_number
 from tests.system.browser import Visitor
-from tests.system.steps import sign_in
+from tests.system.steps import person_with_a_sign_in, sign_in
 
 pytestmark = pytest.mark.system
 
@@ -52,21 +49,6 @@ def nav(visitor: Visitor, text: str) -> None:
     visitor.click_and_load(visitor.page.get_by_role("navigation").get_by_role("link", name=text, exact=True))
 
 
-def person_with_a_sign_in() -> Person:
-    practice = Organisation.objects.get(ods_code="Y99001")
-    taken = set(Person.objects.values_list("nhs_number", flat=True))
-    nhs_number = next(n for n in map(synthetic_nhs_number, range(1, 1000)) if n not in taken)
-    user = UserFactory(email=PERSON_EMAIL, full_name="Harold Bishop", password=DEMO_PASSWORD)
-    return PersonFactory(
-        given_name="Harold",
-        family_name="Bishop",
-        nhs_number=nhs_number,
-        date_of_birth=datetime.date(1950, 6, 12),
-        registered_practice=practice,
-        user=user,
-    )
-
-
 def answer_phq9(visitor: Visitor, answers: list[str]) -> None:
     for number, answer in enumerate(answers, start=1):
         question = visitor.page.get_by_role("group", name=re.compile(rf"^{number}\. "))
@@ -92,7 +74,7 @@ def open_measures(visitor: Visitor, person: Person) -> None:
 
 def test_questionnaires_are_answered_scored_acted_on_and_followed(visitor: Visitor, demo: DemoSummary) -> None:
     page = visitor.page
-    person = person_with_a_sign_in()
+    person = person_with_a_sign_in(PERSON_EMAIL, "Harold", "Bishop", datetime.date(1950, 6, 12))
 
     # Given the administrator loads the SWEMWBS wording their licence allows, from a file
     sign_in(visitor, "admin@example.org")

@@ -163,6 +163,29 @@ def _scores_summary(response: MeasureResponse) -> dict[str, object]:
     }
 
 
+def _new_response(
+    organisation: Organisation,
+    person: Person,
+    instrument: Instrument,
+    timepoint: str,
+    plan: CarePlan | None,
+    goal: Goal | None,
+    referral_reference: str,
+    about_user: User | None,
+) -> MeasureResponse:
+    """A response not yet saved: who asked, whose it is, which instrument, when and what it is about."""
+    return MeasureResponse(
+        person=person,
+        organisation=organisation,
+        instrument=instrument,
+        timepoint=_timepoint(timepoint),
+        plan=plan,
+        goal=goal,
+        referral_reference=referral_reference.strip()[:100],
+        about_user=_about(instrument, about_user),
+    )
+
+
 # -- staff -----------------------------------------------------------------------------------------
 
 
@@ -197,18 +220,12 @@ def send_questionnaire(
             raise ValidationError(
                 {"instrument": f"{person.full_name} already has a {instrument.title} to answer: wait for that one"}
             )
-        response = MeasureResponse.objects.create(
-            person=person,
-            organisation=organisation,
-            instrument=instrument,
-            timepoint=_timepoint(timepoint),
-            plan=plan,
-            goal=goal,
-            referral_reference=referral_reference.strip()[:100],
-            about_user=_about(instrument, about_user),
-            requested_by=actor.user,
-            requested_at=timezone.now(),
+        response = _new_response(
+            organisation, person, instrument, timepoint, plan, goal, referral_reference, about_user
         )
+        response.requested_by = actor.user
+        response.requested_at = timezone.now()
+        response.save()
         audit.record(
             actor,
             AuditAction.CREATE,
@@ -240,15 +257,8 @@ def record_response(
     answers = clean_answers(instrument.parsed, sent, complete=True)
     plan, goal = _links(person, plan, goal)
     with transaction.atomic():
-        response = MeasureResponse(
-            person=person,
-            organisation=organisation,
-            instrument=instrument,
-            timepoint=_timepoint(timepoint),
-            plan=plan,
-            goal=goal,
-            referral_reference=referral_reference.strip()[:100],
-            about_user=_about(instrument, about_user),
+        response = _new_response(
+            organisation, person, instrument, timepoint, plan, goal, referral_reference, about_user
         )
         mode = CompletedBy.EXTERNAL if instrument.parsed.is_external else CompletedBy.STAFF
         _complete(actor, response, answers, mode=mode)
