@@ -49,7 +49,7 @@ def test_people_with_plans_have_questionnaires_and_one_alert(seeded: demo_data.D
     # Every completed questionnaire was scored as the services score it.
     for response in completed.prefetch_related("scores"):
         assert response.scores.all() or response.not_scored_reason
-        assert AuditEvent.objects.filter(object_type__endswith="measureresponse", object_id=str(response.pk)).exists()
+        assert AuditEvent.objects.filter(object_type=MeasureResponse._meta.label, object_id=str(response.pk)).exists()
 
     # One open PHQ-9 alert, for a person on Priya's caseload; every other PHQ-9 answered item 9 with 0.
     alert = MeasureAlert.objects.select_related("response__instrument", "person").get()
