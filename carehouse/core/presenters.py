@@ -69,6 +69,18 @@ class StartPagePresenter:
         return [pack_link(pack) for pack in unanswered_packs(self.actor)]
 
     @cached_property
+    def questionnaires_waiting(self) -> str:
+        """ "You have 2 questionnaires to answer", for the person, or "" when none is waiting."""
+        from carehouse.measures.selectors import count_waiting_for_me
+
+        if self.actor.role != Role.PERSON:
+            return ""
+        count = count_waiting_for_me(self.actor)
+        if count == 0:
+            return ""
+        return f"You have {count} questionnaire{'' if count == 1 else 's'} to answer"
+
+    @cached_property
     def plan_quality(self) -> PlanQuality | None:
         from carehouse.careplans.aggregates import five_criteria
 

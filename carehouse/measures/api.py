@@ -8,7 +8,9 @@ or typing in an external result (PAM, POET), in one transaction with its scores,
 event.
 
 Bad input is a 422 naming each field, and nothing is stored: an unknown instrument or version
-names ``instrument`` or ``version``; a wrong or missing answer names ``answers.<item id>``.
+names ``instrument`` or ``version``; a wrong or missing answer names ``answers.<item id>``. A
+questionnaire about one appointment (CollaboRATE) names who it was with in ``about_user_id``: a
+member of staff of the caller's organisation (``selectors.encounter_staff``).
 Scores are decimal strings, to the places the instrument reports them ("9", "23.21").
 Question and answer wording is given only where Carehouse may show it (``measures.fhir``).
 """
@@ -28,6 +30,7 @@ from carehouse.careplans import selectors as plan_selectors
 from carehouse.careplans.models import CarePlan, Goal
 from carehouse.core.actor import Actor
 from carehouse.core.api import api_actor
+from carehouse.core.models import User
 from carehouse.core.rules import require_permission
 from carehouse.measures import selectors
 from carehouse.measures.fhir import score_value, shows_wording
@@ -88,6 +91,11 @@ class ResponseIn(Schema):
     plan_id: int | None = Field(None, description="The person's care and support plan this measures")
     goal_id: int | None = Field(None, description="A goal in the person's plan this measures")
     referral_reference: str = Field("", max_length=100)
+    about_user_id: int | None = Field(
+        None,
+        description="Only for a questionnaire about one appointment (CollaboRATE): the id of the member of staff "
+        "of your organisation the appointment was with",
+    )
 
 
 class ScoreOut(Schema):
@@ -114,13 +122,14 @@ class ResponseOut(Schema):
     instrument: str
     version: str
     timepoint: Timepoint
-    status: str = Field(description="in_progress or completed")
+    status: str = Field(description="in_progress, completed or withdrawn (withdrawn by staff before it was answered)")
     completed_at: datetime.datetime | None
     completed_by: str = Field(description="Name, role and organisation of whoever recorded it, at the time")
     completed_mode: str = Field(description="person, staff or external")
     plan_id: int | None
     goal_id: int | None
     referral_reference: str
+    about_user_id: int | None = Field(description="CollaboRATE: the member of staff the appointment was with")
     answers: list[AnswerOut]
     scores: list[ScoreOut]
     alerts: list[AlertOut] = Field(description="What the answers raised for the care team")
@@ -211,6 +220,7 @@ def _response_out(response: MeasureResponse, superseded_by: MeasureResponse | No
         plan_id=response.plan_id,
         goal_id=response.goal_id,
         referral_reference=response.referral_reference,
+        about_user_id=response.about_user_id,
         answers=answers,
         scores=[_score_out(instrument, score) for score in response.scores.order_by("pk")],
         alerts=[AlertOut(code=alert.code, title=alert.title) for alert in response.alerts.order_by("pk")],
@@ -267,6 +277,25 @@ def _goal(actor: Actor, goal_id: int) -> Goal:
     return plan_selectors.get_goal(plan_selectors.get_plan(actor, plan_id, audited=False), goal_id)
 
 
+def _about_user(
+    actor: Actor, instrument: Instrument | None, about_user_id: int | None, errors: dict[str, str]
+) -> User | None:
+    """Who a questionnaire about one appointment was with: a member of staff of the caller's organisation."""
+    if instrument is None:
+        return None
+    if not instrument.parsed.rates_encounter:
+        if about_user_id is not None:
+            errors["about_user_id"] = f"{instrument.title} is not about one appointment: leave about_user_id out"
+        return None
+    if about_user_id is None:
+        errors["about_user_id"] = f"{instrument.title} is about one appointment: give who it was with"
+        return None
+    found = next((user for user in selectors.encounter_staff(actor) if user.pk == about_user_id), None)
+    if found is None:
+        errors["about_user_id"] = "No member of staff of your organisation has this id"
+    return found
+
+
 def _renamed(error: ValidationError) -> ValidationError:
     """A service's field errors under the names this API uses."""
     if not hasattr(error, "error_dict"):
@@ -312,6 +341,7 @@ def record_response(request: HttpRequest, payload: ResponseIn) -> Status[Respons
     if payload.goal_id is not None:
         goal_id = payload.goal_id
         goal = _in_body(lambda: _goal(actor, goal_id), "goal_id", "No goal you may see has this id", errors)
+    about_user = _about_user(actor, instrument, payload.about_user_id, errors)
     if instrument is not None:
         try:
             clean_answers(instrument.parsed, payload.answers, complete=True)
@@ -330,6 +360,7 @@ def record_response(request: HttpRequest, payload: ResponseIn) -> Status[Respons
             plan=plan,
             goal=goal,
             referral_reference=payload.referral_reference,
+            about_user=about_user,
         )
     except ValidationError as error:
         raise _renamed(error) from error

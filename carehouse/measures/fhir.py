@@ -34,6 +34,10 @@ Decisions:
   ``amended`` Observations; the original's scores stay ``final`` with ``replaced-by``. Searches
   return current records only (what the person's measures are now): a replaced response or
   score is read by its id, through the link from its correction.
+- **Withdrawn.** A questionnaire staff withdrew before it was answered is ``stopped`` (R4: abandoned
+  before it was completed), with any answers the person had saved, and no ``authored``. Searches
+  include it, like a questionnaire still being answered: it is part of the person's record, not
+  replaced by anything; it has no scores, so no Observations.
 - **Values.** Every score is a ``valueQuantity`` with the UCUM unit ``{score}``, so decimal
   scores (SWEMWBS metric, SEMCD-6 mean) and whole ones read the same way; the band is the
   ``interpretation`` text.
@@ -322,6 +326,8 @@ def _author_and_source(response: MeasureResponse) -> JSON:
 def _status(response: MeasureResponse) -> str:
     if response.status == ResponseStatus.IN_PROGRESS:
         return "in-progress"
+    if response.status == ResponseStatus.WITHDRAWN:
+        return "stopped"
     return "amended" if response.supersedes_id is not None else "completed"
 
 
@@ -395,7 +401,7 @@ def _visible_person(actor: Actor, patient: str) -> Person | None:
 
 
 def search_responses(actor: Actor, patient: str) -> list[MeasureResponse]:
-    """The person's current responses, oldest first, then any still being answered; one audit event."""
+    """The person's current responses, oldest first, then any still being answered or withdrawn; one audit event."""
     person = _visible_person(actor, patient)
     found: list[MeasureResponse] = []
     if person is not None:

@@ -8,26 +8,34 @@ help at each level, in our own words, after the tailoring approach of Hibbard an
 NHS England's guidance on tailoring support to activation. It is a prompt for the conversation,
 not a rule: the person decides what they want to work on.
 
-``plan_panel(actor, person)`` is what the practitioner sees on the plan page (never the person's
-own view): the latest PAM level with the guidance for it, the latest headline score of each other
-measure, and any alerts still to act on. It reads only through ``carehouse.measures.selectors``,
-in a fixed handful of queries however many measures the person has.
+``plan_panel(actor, person, plan)`` is what the practitioner sees on the plan page (never the
+person's own view): the latest PAM level with the guidance for it, the latest headline score of
+each other measure, any alerts still to act on, and prompts to measure at the points in support
+where outcomes are most often not recorded: the start (baseline), the review and the end of
+support. It reads only through the selectors, in a fixed handful of queries however many measures
+the person has.
 """
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils import timezone
 
+from carehouse.careplans import selectors as plan_selectors
+from carehouse.careplans.models import REVIEWABLE_STATUSES, CarePlan, PlanStatus
 from carehouse.careplans.presenters import format_date
+from carehouse.careplans.selectors import DUE_SOON_DAYS
 from carehouse.core.actor import Actor
 from carehouse.core.roles import CARE_ROLES
 from carehouse.core.rules import has_permission
 from carehouse.measures import selectors
 from carehouse.measures.definitions import Category, InstrumentDefinition
-from carehouse.measures.models import Instrument, MeasureScore
+from carehouse.measures.models import Instrument, MeasureScore, Timepoint
 from carehouse.people.models import Person
 
 LEVELS = (1, 2, 3, 4)
@@ -178,6 +186,17 @@ class AlertLink:
 
 
 @dataclass(frozen=True)
+class MeasurePrompt:
+    """A reminder to measure at one point in the person's support, with where to do it."""
+
+    id: str
+    heading: str
+    text: str
+    send_href: str
+    complete_href: str
+
+
+@dataclass(frozen=True)
 class MeasuresPanel:
     """What the plan page shows staff about a person's measures."""
 
@@ -187,6 +206,7 @@ class MeasuresPanel:
     scores: list[LatestScore] = field(default_factory=list)
     alerts: list[AlertLink] = field(default_factory=list)
     measures_href: str = ""
+    prompts: list[MeasurePrompt] = field(default_factory=list)
 
 
 def _number(value: Decimal, decimals: int) -> str:
@@ -240,8 +260,107 @@ def _latest_scores(scores: list[MeasureScore], instruments: dict[str, Instrument
     return sorted(rows, key=lambda row: row.measure)
 
 
-def plan_panel(actor: Actor, person: Person) -> MeasuresPanel | None:
-    """The measures panel for a person's plan page, or None when the actor does not see measures."""
+def _review_is_coming(plan: CarePlan) -> bool:
+    """Under review, or its review is due within the next 28 days (or overdue)."""
+    if plan.status == PlanStatus.UNDER_REVIEW:
+        return True
+    soon = timezone.localdate() + datetime.timedelta(days=DUE_SOON_DAYS)
+    return plan.status == PlanStatus.ACTIVE and plan.next_review_due is not None and plan.next_review_due <= soon
+
+
+def _review_measures_count_from(plan: CarePlan) -> datetime.datetime | None:
+    """From when a questionnaire at the review timepoint counts for the coming (or open) review.
+
+    The review cycle starts when the plan was last agreed (agreeing it again completes a review),
+    and a questionnaire counts from 28 days before the review date, or from when the open review
+    started if that was earlier. So a measure taken for the last review never counts for this one.
+    """
+    start = plan.agreed_at
+    if plan.next_review_due is not None:
+        window = plan.next_review_due - datetime.timedelta(days=DUE_SOON_DAYS)
+        window_start = timezone.make_aware(datetime.datetime.combine(window, datetime.time.min))
+        start = window_start if start is None else max(start, window_start)
+    if plan.status == PlanStatus.UNDER_REVIEW:
+        review = plan_selectors.open_review(plan)
+        if review is not None and (start is None or review.started_at < start):
+            start = review.started_at
+    return start
+
+
+def _prompt(actor: Actor, person: Person, plan: CarePlan, timepoint: str, heading: str, text: str) -> MeasurePrompt:
+    send = ""
+    if person.user_id is not None and has_permission(actor, "measures.send_questionnaire"):
+        query = urlencode({"plan": plan.pk, "timepoint": timepoint})
+        send = f"{reverse('measures:send', kwargs={'person_id': person.pk})}?{query}"
+    complete = ""
+    if has_permission(actor, "measures.record_on_behalf"):
+        complete = reverse("measures:person", kwargs={"person_id": person.pk})
+    return MeasurePrompt(f"measure-{timepoint.replace('_', '-')}", heading, text, send, complete)
+
+
+def measure_prompts(actor: Actor, person: Person, plan: CarePlan) -> list[MeasurePrompt]:
+    """Prompts to measure at the start of support, for the review and at the end, where none is linked to the plan.
+
+    Only about half of outcomes get recorded in practice; a prompt at the moments that matter helps.
+    Agreed plans (active or under review) want a baseline, and a measure for a review that is open
+    or due within 28 days; a completed plan wants an end of support measure.
+    """
+    if plan.status not in (*REVIEWABLE_STATUSES, PlanStatus.COMPLETED):
+        return []
+    measured = selectors.plan_measure_times(actor, plan)
+    timepoints = {timepoint for timepoint, _ in measured}
+    prompts = []
+    if plan.status == PlanStatus.COMPLETED:
+        if Timepoint.END_OF_SUPPORT not in timepoints:
+            prompts.append(
+                _prompt(
+                    actor,
+                    person,
+                    plan,
+                    Timepoint.END_OF_SUPPORT,
+                    "No end of support measure for this plan yet",
+                    "A questionnaire at the end of support shows what has changed since the start.",
+                )
+            )
+        return prompts
+    if Timepoint.BASELINE not in timepoints:
+        prompts.append(
+            _prompt(
+                actor,
+                person,
+                plan,
+                Timepoint.BASELINE,
+                "No baseline measure for this plan yet",
+                "A questionnaire near the start of support shows, at each review, what has changed.",
+            )
+        )
+    if _review_is_coming(plan):
+        since = _review_measures_count_from(plan)
+        measured_for_review = any(
+            timepoint == Timepoint.REVIEW and completed_at is not None and (since is None or completed_at >= since)
+            for timepoint, completed_at in measured
+        )
+        if not measured_for_review:
+            prompts.append(
+                _prompt(
+                    actor,
+                    person,
+                    plan,
+                    Timepoint.REVIEW,
+                    "Measure again for the review",
+                    "No questionnaire has been completed for this review yet. "
+                    "Use the same questionnaire as at the start, so that you can see what has changed.",
+                )
+            )
+    return prompts
+
+
+def plan_panel(actor: Actor, person: Person, plan: CarePlan | None = None) -> MeasuresPanel | None:
+    """The measures panel for a person's plan page, or None when the actor does not see measures.
+
+    With the ``plan`` (already read through the care plan selectors), it also prompts to measure
+    at the baseline, the review and the end of support.
+    """
     if actor.role not in CARE_ROLES or not has_permission(actor, "measures.view_scores"):
         return None
     latest_pam = selectors.latest_activation(actor, person)
@@ -262,4 +381,5 @@ def plan_panel(actor: Actor, person: Person) -> MeasuresPanel | None:
         scores=_latest_scores(scores, _newest_by_key()) if scores else [],
         alerts=alerts,
         measures_href=reverse("measures:person", kwargs={"person_id": person.pk}),
+        prompts=measure_prompts(actor, person, plan) if plan is not None else [],
     )

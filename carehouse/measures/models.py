@@ -90,6 +90,11 @@ class Timepoint(models.TextChoices):
 class ResponseStatus(models.TextChoices):
     IN_PROGRESS = "in_progress", "Not finished"
     COMPLETED = "completed", "Completed"
+    WITHDRAWN = "withdrawn", "Withdrawn before it was answered"
+
+
+#: A response in one of these states is history: it is never changed again.
+FINAL_STATUSES = frozenset({ResponseStatus.COMPLETED, ResponseStatus.WITHDRAWN})
 
 
 class CompletedBy(models.TextChoices):
@@ -138,6 +143,9 @@ class MeasureResponse(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by"
     )
     correction_reason = models.TextField(blank=True)
+    withdrawn_reason = models.TextField(blank=True, help_text="Why staff withdrew it before it was answered")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by_label = models.CharField(max_length=300, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -146,8 +154,12 @@ class MeasureResponse(models.Model):
         indexes = [models.Index(fields=["person", "status", "completed_at"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status="in_progress") | Q(completed_at__isnull=False),
+                condition=~Q(status="completed") | Q(completed_at__isnull=False),
                 name="measure_response_completed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="withdrawn") | (Q(withdrawn_at__isnull=False) & ~Q(withdrawn_reason="")),
+                name="measure_response_withdrawn_has_reason",
             ),
             models.CheckConstraint(
                 condition=Q(supersedes__isnull=True) | ~Q(correction_reason=""),
@@ -159,14 +171,14 @@ class MeasureResponse(models.Model):
         return f"{self.instrument.title} for person {self.person_id}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding and self._loaded_status == ResponseStatus.COMPLETED:
-            raise ImmutableRowError("A completed response cannot be changed: record a correction instead")
+        if not self._state.adding and self._loaded_status in FINAL_STATUSES:
+            raise ImmutableRowError("A completed or withdrawn response cannot be changed: record a correction instead")
         super().save(*args, **kwargs)
         self._loaded_status = self.status
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        if self.status == ResponseStatus.COMPLETED:
-            raise ImmutableRowError("A completed response cannot be deleted")
+        if self.status in FINAL_STATUSES:
+            raise ImmutableRowError("A completed or withdrawn response cannot be deleted")
         return super().delete(*args, **kwargs)
 
     @classmethod

@@ -498,6 +498,19 @@ class WaitingRow:
     href: str
 
 
+@dataclass(frozen=True)
+class WithdrawnRow:
+    """A questionnaire staff withdrew before the person answered it, with the reason."""
+
+    pk: int
+    instrument: str
+    sent_on: str
+    withdrawn_on: str
+    withdrawn_by: str
+    reason: str
+    href: str
+
+
 class PersonMeasures:
     """One person's questionnaires and scores, as staff see them (read through the selectors)."""
 
@@ -569,6 +582,24 @@ class PersonMeasures:
             if response.status == ResponseStatus.IN_PROGRESS
         ]
         return list(reversed(rows))
+
+    @cached_property
+    def withdrawn(self) -> list[WithdrawnRow]:
+        """Questionnaires withdrawn before they were answered, most recently withdrawn first."""
+        found = [response for response in self.responses if response.status == ResponseStatus.WITHDRAWN]
+        found.sort(key=lambda response: (response.withdrawn_at or response.created_at, response.pk), reverse=True)
+        return [
+            WithdrawnRow(
+                pk=response.pk,
+                instrument=response.instrument.title,
+                sent_on=format_date(response.requested_at or response.created_at),
+                withdrawn_on=format_date(response.withdrawn_at),
+                withdrawn_by=response.withdrawn_by_label or "Not recorded",
+                reason=response.withdrawn_reason,
+                href=reverse("measures:response", kwargs={"response_id": response.pk}),
+            )
+            for response in found
+        ]
 
     @cached_property
     def completed(self) -> list[ResponseRow]:
@@ -643,6 +674,14 @@ class ResponsePresenter:
         return self.response.is_completed
 
     @property
+    def is_withdrawn(self) -> bool:
+        return self.response.status == ResponseStatus.WITHDRAWN
+
+    @property
+    def can_withdraw(self) -> bool:
+        return self.response.status == ResponseStatus.IN_PROGRESS
+
+    @property
     def completed_on(self) -> str:
         return format_date(self.response.completed_at)
 
@@ -678,6 +717,14 @@ class ResponsePresenter:
         if response.is_completed:
             rows.append(_row("Completed", format_datetime(response.completed_at)))
             rows.append(_row("Completed by", completed_by(response)))
+        elif self.is_withdrawn:
+            rows.append(_row("Sent", format_datetime(response.requested_at or response.created_at)))
+            rows.append(
+                _row(
+                    "Status", f"Withdrawn on {format_datetime(response.withdrawn_at)} by {response.withdrawn_by_label}"
+                )
+            )
+            rows.append(_row("Reason for withdrawing", response.withdrawn_reason))
         else:
             rows.append(_row("Sent", format_datetime(response.requested_at or response.created_at)))
             rows.append(_row("Status", "Waiting for the person to answer online"))

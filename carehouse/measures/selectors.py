@@ -8,9 +8,12 @@ the actor may not see is "not found" (404), never "forbidden".
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
+from carehouse.careplans.models import CarePlan
 from carehouse.core.actor import Actor
 from carehouse.core.models import User
 from carehouse.core.models.audit import AuditAction
@@ -92,6 +95,26 @@ def waiting_for_me(actor: Actor) -> list[MeasureResponse]:
         .filter(status=ResponseStatus.IN_PROGRESS)
         .select_related("instrument", "organisation")
         .order_by("requested_at", "pk")
+    )
+
+
+def count_waiting_for_me(actor: Actor) -> int:
+    """How many questionnaires the person still has to answer (for their start page)."""
+    if actor.role != Role.PERSON:
+        return 0
+    return visible_responses(actor).filter(status=ResponseStatus.IN_PROGRESS).count()
+
+
+def plan_measure_times(actor: Actor, plan: CarePlan) -> list[tuple[str, datetime.datetime | None]]:
+    """The timepoint and completion time of each completed questionnaire linked to a plan the actor has read.
+
+    For the plan page's prompts to measure at the start, the review and the end of support.
+    """
+    return list(
+        visible_responses(actor)
+        .filter(plan=plan, status=ResponseStatus.COMPLETED)
+        .order_by("completed_at", "pk")
+        .values_list("timepoint", "completed_at")
     )
 
 

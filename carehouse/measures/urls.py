@@ -20,6 +20,7 @@ urlpatterns: list[URLPattern] = [
     path("person/<int:person_id>/trend/<str:key>", staff.trend, name="trend"),
     path("responses/<int:response_id>", staff.response, name="response"),
     path("responses/<int:response_id>/correct", staff.correct, name="correct"),
+    path("responses/<int:response_id>/withdraw", staff.withdraw, name="withdraw"),
     path("alerts", alerts.alert_list, name="alerts"),
     path("alerts/<int:alert_id>", alerts.acknowledge, name="alert"),
     path("experience", experience.summary, name="experience"),

@@ -201,7 +201,7 @@ def plan_page(request: HttpRequest, plan_id: int) -> HttpResponse:
         notes=selectors.notes_of(plan),
         open_review=selectors.open_review(plan),
     )
-    context = {"page": page, "measures": measures_panel(actor, plan.person)}
+    context = {"page": page, "measures": measures_panel(actor, plan.person, plan)}
     return render(request, "careplans/plan/plan.jinja", context)
 
 

@@ -7,6 +7,8 @@
   score, in one step (``record_response``): it is recorded as done on the person's behalf.
 - A completed response never changes. ``correct_response`` records a new one that supersedes
   it, with the reason; the scores then read from the correction.
+- Staff may withdraw a questionnaire that has not been answered yet (``withdraw_request``):
+  the person no longer sees it, and any answers they saved are kept as they were.
 - Completing scores the answers (``scoring.score``): one ``MeasureScore`` per derived score,
   and a ``MeasureAlert`` for each flag raised (PHQ-9 item 9 above 0), never part of a score.
 """
@@ -39,6 +41,7 @@ from carehouse.measures.models import (
 )
 from carehouse.measures.scoring import Answers, clean_answers, score
 from carehouse.people.models import Person
+from carehouse.people.selectors import visible_people
 
 MAX_REASON = 1000
 #: The item of an external report that dates it (the PAM's or the POET survey's date).
@@ -78,6 +81,12 @@ def _about(instrument: Instrument, about_user: User | None) -> User | None:
 def _own(actor: Actor, response: MeasureResponse) -> None:
     if actor.role != Role.PERSON or actor.user is None or response.person.user_id != actor.user.pk:
         raise PermissionDenied("Only the person can answer their own questionnaire")
+
+
+def _in_care(actor: Actor, person_id: int) -> None:
+    """Staff change only the records of people in their care (the pages check this too: defence in depth)."""
+    if not visible_people(actor).filter(pk=person_id).exists():
+        raise PermissionDenied("This person is not in your care")
 
 
 def _staff_organisation(actor: Actor) -> Organisation:
@@ -237,6 +246,45 @@ def send_questionnaire(
     return response
 
 
+def withdraw_request(actor: Actor, response: MeasureResponse, *, reason: str) -> MeasureResponse:
+    """Withdraw a questionnaire sent to the person before they answer it, with the reason.
+
+    The person no longer sees it; any answers they saved are kept in the record as they were,
+    and the record never changes again. The same questionnaire can then be sent again.
+    """
+    require_permission(actor, "measures.send_questionnaire")
+    _in_care(actor, response.person_id)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Enter why you are withdrawing this questionnaire"})
+    if len(reason) > MAX_REASON:
+        raise ValidationError({"reason": f"The reason must be {MAX_REASON:,} characters or fewer"})
+    with transaction.atomic():
+        current = (
+            MeasureResponse.objects.select_for_update(of=("self",)).select_related("instrument").get(pk=response.pk)
+        )
+        title = current.instrument.title
+        if current.status == ResponseStatus.COMPLETED:
+            raise ValidationError(f"The answers to {title} have already been sent: it can no longer be withdrawn")
+        if current.status != ResponseStatus.IN_PROGRESS:
+            raise ValidationError(f"This {title} has already been withdrawn")
+        current.status = ResponseStatus.WITHDRAWN
+        current.withdrawn_reason = reason
+        current.withdrawn_at = timezone.now()
+        current.withdrawn_by_label = actor.label
+        current.version += 1
+        current.save(update_fields=["status", "withdrawn_reason", "withdrawn_at", "withdrawn_by_label", "version"])
+        audit.record(
+            actor,
+            AuditAction.UPDATE,
+            obj=current,
+            person_id=current.person_id,
+            summary=f"Withdrew {title} before it was answered",
+            changes={"status": ResponseStatus.WITHDRAWN.value, "reason": reason},
+        )
+    return current
+
+
 def record_response(
     actor: Actor,
     person: Person,
@@ -281,6 +329,7 @@ def correct_response(
     """A new response that supersedes a completed one; the original is kept as it was."""
     require_permission(actor, "measures.correct_response")
     organisation = _staff_organisation(actor)
+    _in_care(actor, original.person_id)
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": "Enter why the answers are being corrected"})
@@ -345,6 +394,8 @@ def _save(
     current = MeasureResponse.objects.select_for_update().select_related("instrument").get(pk=response.pk)
     if current.is_completed:
         raise ValidationError("You have already sent these answers")
+    if current.status != ResponseStatus.IN_PROGRESS:
+        raise ValidationError("Your care team withdrew this questionnaire: you do not need to answer it")
     if current.version != expected_version:
         raise ResponseConflict(
             "Your answers were changed somewhere else (perhaps in another window) after you opened this page. "
@@ -399,6 +450,7 @@ def submit(
 def acknowledge_alert(actor: Actor, alert: MeasureAlert, *, action_taken: str) -> MeasureAlert:
     """Record what was done about an alert; it then leaves the list of alerts to act on."""
     require_permission(actor, "measures.acknowledge_alert")
+    _in_care(actor, alert.person_id)
     action_taken = action_taken.strip()
     if not action_taken:
         raise ValidationError({"action_taken": "Enter what you did about this alert"})

@@ -1,9 +1,20 @@
 """The demo's measures: recorded through the services, activation at every level, one alert, one questionnaire
-waiting for the demo person, no licensed wording, and the same every time for the same seed."""
+waiting for the demo person, no licensed wording, and the same every time for the same seed.
+
+Building the demo takes seconds, most of them the care plans, so this module builds it once and
+keeps it for every test here (each test runs in a savepoint within it; it is all rolled back at
+the end). While it is built, the measures are built twice from the same seed on the same people
+and plans: the first time noted and rolled back, the second kept. The two are compared for the
+determinism check. (That the same seed builds the same people and plans is checked by
+``core/tests/test_demo.py`` and ``careplans/tests/test_demo_data.py``.)
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -13,6 +24,7 @@ from carehouse.core import demo_data
 from carehouse.core.actor import Actor
 from carehouse.core.models import AuditEvent, Membership, User
 from carehouse.core.roles import Role
+from carehouse.measures import demo_data as measures_demo_data
 from carehouse.measures import selectors
 from carehouse.measures.demo_data import PAM_LICENCE_HOLDER
 from carehouse.measures.guidance import plan_panel
@@ -26,11 +38,71 @@ from carehouse.measures.models import (
 )
 from carehouse.people.models import Person
 
+#: The demo as the care plan tests build it: enough people for every PAM level on each caseload.
+PEOPLE = 30
+SEED = 1
+
+pytestmark = pytest.mark.django_db
+
+Built = list[tuple[object, ...]]
+
+
+def measures_made() -> Built:
+    """Every response the demo made, in an order that does not depend on database keys."""
+    rows = MeasureResponse.objects.values_list(
+        "person__nhs_number", "instrument__key", "timepoint", "status", "answers", "completed_at__date"
+    )
+    return sorted(rows, key=repr)
+
+
+class _RollBack(Exception):
+    pass
+
+
+def measures_built(people: Sequence[Person], seed_value: int) -> Built:
+    """Build the demo's measures for people whose plans are already built, note them, and roll them back."""
+    built: Built = []
+    try:
+        with transaction.atomic():
+            measures_demo_data.seed_measures(people, seed_value=seed_value)
+            built = measures_made()
+            raise _RollBack
+    except _RollBack:
+        pass
+    return built
+
+
+@dataclass(frozen=True)
+class Demo:
+    summary: demo_data.DemoSummary
+    first_build: Built
+    second_build: Built
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[Demo]:
+    """The demo, kept for this module's tests, its measures built twice from the same seed (the first rolled back)."""
+    first: Built = []
+
+    def measures_twice(people: Sequence[Person], *, seed_value: int) -> measures_demo_data.MeasuresSummary:
+        nonlocal first
+        first = measures_built(people, seed_value)
+        return measures_demo_data.seed_measures(people, seed_value=seed_value)
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(demo_data, "seed_measures", measures_twice)
+            summary = demo_data.seed(people=PEOPLE, seed_value=SEED)
+        try:
+            yield Demo(summary, first, measures_made())
+        finally:
+            transaction.set_rollback(True)  # leave the test database empty for the modules after this one
+
 
 @pytest.fixture
-def seeded(db: None) -> demo_data.DemoSummary:
-    """The demo (30 people, as in the care plan tests): building it takes seconds, so each test checks several things."""
-    return demo_data.seed(people=30, seed_value=1)
+def seeded(demo: Demo, db: None) -> demo_data.DemoSummary:
+    """The kept demo; each test runs in a savepoint within it."""
+    return demo.summary
 
 
 def practitioner() -> Actor:
@@ -103,26 +175,6 @@ def test_the_caseload_has_every_activation_level_and_the_demo_person_a_questionn
     assert selectors.latest_activation(practitioner(), me) is not None
 
 
-class _RollBack(Exception):
-    pass
-
-
-def measures_built(seed_value: int) -> list[tuple[object, ...]]:
-    built: list[tuple[object, ...]] = []
-    try:
-        with transaction.atomic():
-            demo_data.seed(people=30, seed_value=seed_value)
-            built = list(
-                MeasureResponse.objects.order_by("person__nhs_number", "instrument__key", "timepoint").values_list(
-                    "person__nhs_number", "instrument__key", "timepoint", "status", "answers", "completed_at__date"
-                )
-            )
-            raise _RollBack
-    except _RollBack:
-        pass
-    return built
-
-
-def test_the_same_seed_builds_the_same_measures(db: None) -> None:
-    first = measures_built(1)
-    assert first and first == measures_built(1)
+def test_the_same_seed_builds_the_same_measures(demo: Demo, db: None) -> None:
+    assert demo.first_build and demo.first_build == demo.second_build
+    assert measures_made() == demo.second_build  # and the tests before this one left it as it was

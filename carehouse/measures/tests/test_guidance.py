@@ -159,16 +159,23 @@ def test_the_person_and_their_carer_never_see_the_panel(
 def test_the_panel_takes_the_same_queries_however_many_measures(
     as_priya: Client, staff: Actor, mary: Person, plan: CarePlan, instrument: Callable[[str], Instrument]
 ) -> None:
+    add_action(staff, plan, add_goal(staff, plan))
+    plan = agree(staff, plan, days=14)  # agreed, with the review soon: the panel prompts to measure
     record_pam(staff, mary, instrument, 2, "50.0")
     record(staff, mary, instrument, "phq9", {str(n): 1 for n in range(1, 10)})
     url = reverse("careplans:plan", kwargs={"plan_id": plan.pk})
     with CaptureQueriesContext(connection) as few:
-        assert as_priya.get(url).status_code == 200
+        page = as_priya.get(url).content.decode()
+    assert "No baseline measure for this plan yet" in page and "Measure again for the review" in page
     for _ in range(3):
         record(staff, mary, instrument, "gad7", {str(n): 1 for n in range(1, 8)})
         record(staff, mary, instrument, "ons4", {"satisfaction": 7, "worthwhile": 8, "happiness": 6, "anxiety": 3})
         record(staff, mary, instrument, "phq9", {str(n): 1 for n in range(1, 10)})
+        for timepoint in (Timepoint.BASELINE, Timepoint.REVIEW):
+            answers = {str(n): 1 for n in range(1, 10)}
+            responses.record_response(staff, mary, instrument("phq9"), answers, timepoint=timepoint, plan=plan)
     with CaptureQueriesContext(connection) as many:
         page = as_priya.get(url).content.decode()
     assert "GAD-7" in page and "ONS4: life satisfaction" in page
+    assert "No baseline measure for this plan yet" not in page and "Measure again for the review" not in page
     assert len(many) == len(few)

@@ -18,12 +18,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from carehouse.careplans.presenters import format_date
 from carehouse.core.actor import Actor
 from carehouse.core.roles import Role
 from carehouse.core.views import actor_of, actor_required, show_errors
 from carehouse.measures import selectors
 from carehouse.measures.forms import DraftForm, QuestionnaireForm
-from carehouse.measures.models import MeasureResponse
+from carehouse.measures.models import MeasureResponse, ResponseStatus
 from carehouse.measures.presenters import trends
 from carehouse.measures.presenters_person import (
     CHECK,
@@ -87,6 +88,11 @@ def answer(request: HttpRequest, response_id: int) -> HttpResponse:
             return redirect("measures:response", response_id=response_id)
         raise Http404("No questionnaire found")
     response = selectors.get_response(actor, response_id, purpose=PURPOSE)
+    if response.status == ResponseStatus.WITHDRAWN:
+        if request.method == "POST":
+            return redirect("measures:answer", response_id=response.pk)
+        context = {"page": QuestionnairePresenter(response), "withdrawn_on": format_date(response.withdrawn_at)}
+        return render(request, "measures/person/unavailable.jinja", context)
     if response.is_completed:
         if request.method == "POST":
             messages.info(request, "You have already sent these answers.")

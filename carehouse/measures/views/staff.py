@@ -1,4 +1,4 @@
-"""Staff pages for one person's measures: scores and trends, sending, completing, recording, correcting.
+"""Staff pages for one person's measures: scores and trends, sending, withdrawing, completing, recording, correcting.
 
 Only staff who give direct care (practitioners and link workers) use these pages; anyone else
 who may see scores (the person themselves) is told the page is not found, and has their own
@@ -27,7 +27,7 @@ from carehouse.core.models import User
 from carehouse.core.views import actor_of, actor_required, show_errors
 from carehouse.measures import selectors
 from carehouse.measures.forms import QuestionnaireForm
-from carehouse.measures.models import Instrument, MeasureResponse, Timepoint
+from carehouse.measures.models import Instrument, MeasureResponse, ResponseStatus, Timepoint
 from carehouse.measures.presenters import PersonMeasures, ResponsePresenter, trends
 from carehouse.measures.scoring import clean_answers
 from carehouse.measures.services import responses as response_services
@@ -205,6 +205,22 @@ class CorrectForm(QuestionnaireForm):
         )
 
 
+class WithdrawForm(forms.Form):
+    """Why a questionnaire sent to the person is being withdrawn before they answer it."""
+
+    reason = forms.CharField(
+        label="Why are you withdrawing this questionnaire?",
+        help_text="For example, it was sent by mistake. This is kept with the record",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=MAX_REASON,
+        strip=True,
+        error_messages={
+            "required": "Enter why you are withdrawing this questionnaire",
+            "max_length": f"The reason must be {MAX_REASON:,} characters or fewer",
+        },
+    )
+
+
 def check_answers(form: QuestionnaireForm) -> None:
     """On a form that is already invalid, also put each question's own problems beside it.
 
@@ -216,6 +232,16 @@ def check_answers(form: QuestionnaireForm) -> None:
         for field, problems in error.message_dict.items():
             if field in form.fields and field not in form.errors:
                 form.add_error(field, problems)
+
+
+def preselect(form: forms.Form, query: Mapping[str, str], links: Links) -> None:
+    """Start the form at the plan and timepoint a link asked for (as the plan page's prompts do), when valid."""
+    timepoint = query.get("timepoint", "")
+    if timepoint in Timepoint.values:
+        form.initial["timepoint"] = timepoint
+    plan = links.plan(query.get("plan", ""))
+    if plan is not None and "plan" in form.fields:
+        form.initial["plan"] = str(plan.pk)
 
 
 def _usual_timepoint(responses: Sequence[MeasureResponse], key: str | None = None) -> str:
@@ -267,6 +293,8 @@ def send(request: HttpRequest, person_id: int) -> HttpResponse:
     form = SendForm(
         request.POST if request.method == "POST" else None, instruments=instruments, links=links, timepoint=timepoint
     )
+    if request.method == "GET":
+        preselect(form, request.GET, links)
     if request.method == "POST" and form.is_valid():
         chosen = next(i for i in instruments if i.key == form.cleaned_data["instrument"])
         try:
@@ -375,3 +403,29 @@ def correct(request: HttpRequest, response_id: int) -> HttpResponse:
             check_answers(form)
     context = {"page": ResponsePresenter(original, None), "person": original.person, "form": form}
     return render(request, "measures/staff/correct.jinja", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required("measures.send_questionnaire")
+def withdraw(request: HttpRequest, response_id: int) -> HttpResponse:
+    """Withdraw a questionnaire the person has not answered yet: they no longer see it."""
+    actor = _care_actor(request)
+    found = selectors.get_response(actor, response_id, purpose="withdraw a questionnaire")
+    person = found.person
+    if found.status != ResponseStatus.IN_PROGRESS:
+        messages.info(request, "This questionnaire is no longer waiting to be answered, so it cannot be withdrawn.")
+        return redirect("measures:response", response_id=found.pk)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            response_services.withdraw_request(actor, found, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.info(
+                request,
+                f"{found.instrument.title} has been withdrawn. {person.full_name} will no longer see it.",
+            )
+            return redirect("measures:person", person_id=person.pk)
+    context = {"page": ResponsePresenter(found, None), "person": person, "form": form}
+    return render(request, "measures/staff/withdraw.jinja", context, status=400 if form.errors else 200)
