@@ -363,7 +363,8 @@ def plan_panel(actor: Actor, person: Person, plan: CarePlan | None = None) -> Me
     """
     if actor.role not in CARE_ROLES or not has_permission(actor, "measures.view_scores"):
         return None
-    latest_pam = selectors.latest_activation(actor, person)
+    scores = selectors.scores_for_person(actor, person)
+    latest_pam = next((s for s in reversed(scores) if s.instrument_key == PAM_KEY and s.code == "level"), None)
     activation = _activation(latest_pam) if latest_pam is not None else None
     record_pam = ""
     if has_permission(actor, "measures.record_on_behalf"):
@@ -373,7 +374,6 @@ def plan_panel(actor: Actor, person: Person, plan: CarePlan | None = None) -> Me
         for alert in selectors.alerts_for_person(actor, person)
         if alert.is_open
     ]
-    scores = selectors.scores_for_person(actor, person)
     return MeasuresPanel(
         person_name=person.preferred_name or person.given_name,
         activation=activation,

@@ -118,11 +118,17 @@ def plan_measure_times(actor: Actor, plan: CarePlan) -> list[tuple[str, datetime
     )
 
 
+def _current_scores(actor: Actor, person: Person) -> QuerySet[MeasureScore]:
+    """The person's scores from completed responses no correction has replaced (one scoped query)."""
+    corrected = MeasureResponse.objects.filter(supersedes=OuterRef("response_id"))
+    return MeasureScore.objects.filter(
+        person=person, person__in=_people(actor), response__status=ResponseStatus.COMPLETED
+    ).exclude(Exists(corrected))
+
+
 def scores_for_person(actor: Actor, person: Person, instrument_key: str | None = None) -> list[MeasureScore]:
     """Current scores (corrections replace what they correct), oldest first, for trends."""
-    scores = MeasureScore.objects.filter(
-        person=person, person__in=_people(actor), response__in=current_responses(actor)
-    ).select_related("response")
+    scores = _current_scores(actor, person).select_related("response")
     if instrument_key is not None:
         scores = scores.filter(instrument_key=instrument_key)
     return list(scores.order_by("effective_at", "pk"))
@@ -151,13 +157,8 @@ def get_score(actor: Actor | None, score_id: int, *, purpose: str = "") -> Measu
 def latest_activation(actor: Actor, person: Person) -> MeasureScore | None:
     """The person's most recent PAM level, as recorded from the licence holder's report."""
     return (
-        MeasureScore.objects.filter(
-            person=person,
-            person__in=_people(actor),
-            instrument_key="pam",
-            code="level",
-            response__in=current_responses(actor),
-        )
+        _current_scores(actor, person)
+        .filter(instrument_key="pam", code="level")
         .select_related("response")
         .order_by("-effective_at", "-pk")
         .first()
@@ -171,6 +172,8 @@ def open_alerts(actor: Actor | None) -> QuerySet[MeasureAlert]:
     return (
         MeasureAlert.objects.filter(person__in=visible_people(actor), acknowledged_at=None)
         .select_related("person", "response__instrument")
+        # The list shows who, what and when: not the answers, nor the instrument's whole definition.
+        .defer("response__answers", "response__instrument__definition", "response__instrument__item_text")
         .order_by("raised_at", "pk")
     )
 
@@ -242,16 +245,19 @@ def newest_versions() -> dict[str, Instrument]:
     return newest
 
 
-def completable_instruments() -> list[Instrument]:
-    """What staff may send or complete with a person: enabled, with its wording where it is licensed."""
-    return sorted(
-        (i for i in newest_versions().values() if i.can_be_completed), key=lambda instrument: instrument.title
-    )
+def completable_instruments(newest: dict[str, Instrument] | None = None) -> list[Instrument]:
+    """What staff may send or complete with a person: enabled, with its wording where it is licensed.
+
+    ``newest`` is ``newest_versions()`` when the caller has already read it.
+    """
+    found = newest if newest is not None else newest_versions()
+    return sorted((i for i in found.values() if i.can_be_completed), key=lambda instrument: instrument.title)
 
 
-def recordable_instruments() -> list[Instrument]:
+def recordable_instruments(newest: dict[str, Instrument] | None = None) -> list[Instrument]:
     """External results staff may type in (PAM, POET)."""
-    return sorted((i for i in newest_versions().values() if i.can_be_recorded), key=lambda i: i.title)
+    found = newest if newest is not None else newest_versions()
+    return sorted((i for i in found.values() if i.can_be_recorded), key=lambda i: i.title)
 
 
 def get_instrument(key: str, version: str | None = None) -> Instrument:

@@ -263,11 +263,12 @@ def person_measures(request: HttpRequest, person_id: int) -> HttpResponse:
         selectors.scores_for_person(actor, person),
         selectors.alerts_for_person(actor, person),
     )
+    newest = selectors.newest_versions()
     context = {
         "person": person,
         "page": page,
-        "completable": selectors.completable_instruments(),
-        "recordable": selectors.recordable_instruments(),
+        "completable": selectors.completable_instruments(newest),
+        "recordable": selectors.recordable_instruments(newest),
     }
     return render(request, "measures/staff/person.jinja", context)
 
