@@ -2,11 +2,12 @@
 
 ``instrument(key)`` is the newest shipped version of an instrument; ``swemwbs_with_text`` has the
 test wording from ``tests/fixtures/swemwbs_test_text.json`` loaded (placeholder text, not the
-licensed wording). ``phq9_sent`` is a PHQ-9 Priya has sent Mary to complete online.
+licensed wording); ``collaborate`` is CollaboRATE with placeholder wording loaded. ``phq9_sent`` is a PHQ-9 Priya has sent Mary to complete online.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -50,6 +51,26 @@ def administrator(ada: Membership) -> Actor:
 @pytest.fixture
 def swemwbs_with_text(administrator: Actor) -> Instrument:
     return instrument_services.load_file(administrator, SWEMWBS_TEST_TEXT.read_bytes())
+
+
+def collaborate_test_pack() -> bytes:
+    """Made-up wording (not CollaboRATE's) for its three questions and ten answers, so it can be switched on."""
+    return json.dumps(
+        {
+            "kind": "item_text",
+            "instrument": "collaborate",
+            "version": "1",
+            "licence_holder": "Carehouse test suite (placeholder wording)",
+            "items": {str(n): f"Test question {n} about the appointment" for n in (1, 2, 3)},
+            "scales": {"effort": [f"Test answer {n}" for n in range(10)]},
+        }
+    ).encode()
+
+
+@pytest.fixture
+def collaborate(administrator: Actor) -> Instrument:
+    """CollaboRATE, switched on with the placeholder wording."""
+    return instrument_services.load_file(administrator, collaborate_test_pack())
 
 
 @pytest.fixture

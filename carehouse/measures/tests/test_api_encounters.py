@@ -7,41 +7,19 @@ loaded at run time from a pack with placeholder wording, never the real wording.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 from django.test import Client
 
-from carehouse.core.actor import Actor
 from carehouse.core.models import Membership, Organisation, User
 from carehouse.core.roles import Role
 from carehouse.core.tests.factories import MembershipFactory, UserFactory
 from carehouse.measures.models import Instrument, MeasureResponse, MeasureScore
-from carehouse.measures.services import instruments as instrument_services
 from carehouse.measures.tests.test_api import Api, errors, phq9_body
 from carehouse.people.models import Person
 
 ALL_NINES = {"1": 9, "2": 9, "3": 9}
-
-
-def placeholder_pack() -> bytes:
-    """Made-up wording for CollaboRATE's three questions and ten answers, so it can be switched on."""
-    return json.dumps(
-        {
-            "kind": "item_text",
-            "instrument": "collaborate",
-            "version": "1",
-            "licence_holder": "Carehouse test suite (placeholder wording)",
-            "items": {str(n): f"Test question {n}" for n in (1, 2, 3)},
-            "scales": {"effort": [f"Test answer {n}" for n in range(10)]},
-        }
-    ).encode()
-
-
-@pytest.fixture
-def collaborate(administrator: Actor) -> Instrument:
-    return instrument_services.load_file(administrator, placeholder_pack())
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ only disclosure-controlled rows for the organisations in their integrated care b
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 import pytest
@@ -16,32 +15,12 @@ from carehouse.core.roles import Role
 from carehouse.core.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from carehouse.measures import aggregates
 from carehouse.measures.models import Instrument, MeasureResponse, Timepoint
-from carehouse.measures.services import instruments as instrument_services
 from carehouse.measures.services import responses
 from carehouse.people.models import Person
 
 URL = reverse("measures:experience")
 TOP = {"1": 9, "2": 9, "3": 9}
 NOT_TOP = {"1": 9, "2": 7, "3": 9}
-
-
-def placeholder_pack() -> bytes:
-    """Made-up wording (not CollaboRATE's), so the pack can be switched on in tests."""
-    return json.dumps(
-        {
-            "kind": "item_text",
-            "instrument": "collaborate",
-            "version": "1",
-            "licence_holder": "Test Medical Centre",
-            "items": {str(n): f"Test question {n} about the appointment" for n in (1, 2, 3)},
-            "scales": {"effort": [f"Test answer {n}" for n in range(10)]},
-        }
-    ).encode()
-
-
-@pytest.fixture
-def collaborate(administrator: Actor) -> Instrument:
-    return instrument_services.load_file(administrator, placeholder_pack())
 
 
 @pytest.fixture
