@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 
 from carehouse.core.actor import Actor
 from carehouse.core.disclosure import SUPPRESSED, SafeCount, safe_count, safe_percentage
@@ -34,7 +34,7 @@ from carehouse.core.roles import CARE_ROLES, Role
 from carehouse.core.rules import require_permission
 from carehouse.measures import selectors
 from carehouse.measures.definitions import InstrumentDefinition
-from carehouse.measures.models import Instrument, MeasureResponse, ResponseStatus
+from carehouse.measures.models import Instrument, MeasureResponse, ResponseStatus, is_corrected
 from carehouse.measures.scoring import TopScore, top_score
 from carehouse.people.aggregates import organisations_within
 
@@ -49,10 +49,9 @@ def collaborate() -> Instrument | None:
 
 def _completed() -> QuerySet[MeasureResponse]:
     """Completed CollaboRATE answers that no correction has replaced (any version)."""
-    corrected = MeasureResponse.objects.filter(supersedes=OuterRef("pk"))
     return MeasureResponse.objects.filter(
         instrument__key=COLLABORATE, status=ResponseStatus.COMPLETED, about_user__isnull=False
-    ).exclude(Exists(corrected))
+    ).exclude(is_corrected())
 
 
 def _answers(responses: QuerySet[MeasureResponse]) -> list[Mapping[str, Any]]:

@@ -69,6 +69,7 @@ from carehouse.measures.models import (
     MeasureScore,
     ResponseStatus,
     Timepoint,
+    is_corrected,
 )
 from carehouse.people.models import Person
 from carehouse.people.selectors import visible_people
@@ -407,7 +408,8 @@ def search_responses(actor: Actor, patient: str) -> list[MeasureResponse]:
     if person is not None:
         found = list(
             selectors.visible_responses(actor)
-            .filter(person=person, superseded_by__isnull=True)
+            .filter(person=person)
+            .exclude(is_corrected())
             .select_related("person", "instrument")
             .order_by(F("completed_at").asc(nulls_last=True), "created_at", "pk")
         )

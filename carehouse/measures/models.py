@@ -20,11 +20,11 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from carehouse.careplans.models import AppendOnly, CarePlan, Goal, ImmutableRowError
 from carehouse.core.models import Organisation
-from carehouse.measures.definitions import InstrumentDefinition, ItemTextPack, LicenceKind
+from carehouse.measures.definitions import InstrumentDefinition, ItemTextPack
 from carehouse.people.models import Person
 
 
@@ -36,8 +36,7 @@ class InstrumentSource(models.TextChoices):
 class Instrument(models.Model):
     key = models.CharField(max_length=40)
     version = models.CharField(max_length=20)
-    title = models.CharField(max_length=60)
-    licence_kind = models.CharField(max_length=20, choices=[(kind.value, kind.value) for kind in LicenceKind])
+    title = models.CharField(max_length=60, help_text="From the definition: for ordering and lists")
     definition = models.JSONField(help_text="The definition, without any licensed wording")
     source = models.CharField(max_length=10, choices=InstrumentSource.choices)
     enabled = models.BooleanField(default=True, help_text="Whether new responses may be started")
@@ -190,6 +189,14 @@ class MeasureResponse(models.Model):
     @property
     def is_completed(self) -> bool:
         return self.status == ResponseStatus.COMPLETED
+
+
+def is_corrected(response: str = "pk") -> Exists:
+    """Whether a correction has replaced the response at ``response`` (a field of the outer query).
+
+    The one definition of "current": a completed response is current unless this is true.
+    """
+    return Exists(MeasureResponse.objects.filter(supersedes=OuterRef(response)))
 
 
 class MeasureScore(AppendOnly):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from carehouse.careplans.models import CarePlan
@@ -25,6 +25,7 @@ from carehouse.measures.models import (
     MeasureResponse,
     MeasureScore,
     ResponseStatus,
+    is_corrected,
 )
 from carehouse.people.models import Person
 from carehouse.people.selectors import visible_people
@@ -45,8 +46,7 @@ def visible_responses(actor: Actor | None) -> QuerySet[MeasureResponse]:
 
 def current_responses(actor: Actor | None) -> QuerySet[MeasureResponse]:
     """Completed responses that no correction has replaced."""
-    corrected = MeasureResponse.objects.filter(supersedes=OuterRef("pk"))
-    return visible_responses(actor).filter(status=ResponseStatus.COMPLETED).exclude(Exists(corrected))
+    return visible_responses(actor).filter(status=ResponseStatus.COMPLETED).exclude(is_corrected())
 
 
 def get_response(actor: Actor | None, response_id: int, *, purpose: str = "") -> MeasureResponse:
@@ -120,10 +120,9 @@ def plan_measure_times(actor: Actor, plan: CarePlan) -> list[tuple[str, datetime
 
 def _current_scores(actor: Actor, person: Person) -> QuerySet[MeasureScore]:
     """The person's scores from completed responses no correction has replaced (one scoped query)."""
-    corrected = MeasureResponse.objects.filter(supersedes=OuterRef("response_id"))
     return MeasureScore.objects.filter(
         person=person, person__in=_people(actor), response__status=ResponseStatus.COMPLETED
-    ).exclude(Exists(corrected))
+    ).exclude(is_corrected("response_id"))
 
 
 def scores_for_person(actor: Actor, person: Person, instrument_key: str | None = None) -> list[MeasureScore]:

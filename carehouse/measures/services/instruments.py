@@ -51,7 +51,6 @@ def sync_shipped(using: str = "default") -> list[Instrument]:
                 key=definition.key,
                 version=definition.version,
                 title=definition.title,
-                licence_kind=definition.licence.kind,
                 definition=stored,
                 source=InstrumentSource.SHIPPED,
                 enabled=definition.licence.kind != LicenceKind.CONTENT_PACK,
@@ -63,8 +62,7 @@ def sync_shipped(using: str = "default") -> list[Instrument]:
                 )
             instrument.definition = stored
             instrument.title = definition.title
-            instrument.licence_kind = definition.licence.kind
-            instrument.save(update_fields=["definition", "title", "licence_kind"])
+            instrument.save(update_fields=["definition", "title"])
         synced.append(instrument)
     return synced
 
@@ -116,7 +114,6 @@ def _load_definition(actor: Actor, definition: InstrumentDefinition) -> Instrume
             key=definition.key,
             version=definition.version,
             title=definition.title,
-            licence_kind=definition.licence.kind,
             definition=_stored(definition),
             source=InstrumentSource.LOADED,
             enabled=definition.licence.kind != LicenceKind.CONTENT_PACK,

@@ -82,7 +82,7 @@ class InstrumentRow:
 
     @property
     def licence(self) -> str:
-        return LICENCE_KINDS[LicenceKind(self.instrument.licence_kind)]
+        return LICENCE_KINDS[self.instrument.parsed.licence.kind]
 
     @property
     def source(self) -> str:
@@ -97,7 +97,7 @@ class InstrumentRow:
     @property
     def wording(self) -> str:
         instrument = self.instrument
-        kind = LicenceKind(instrument.licence_kind)
+        kind = instrument.parsed.licence.kind
         if kind == LicenceKind.OPEN:
             return "Ships with Carehouse"
         if kind == LicenceKind.EXTERNAL:
