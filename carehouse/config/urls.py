@@ -14,6 +14,8 @@ urlpatterns = [
     path("careplans/", include("carehouse.careplans.urls")),
     path("measures/", include("carehouse.measures.urls")),
     path("fhir/", include("carehouse.careplans.fhir.urls")),
+    path("directory/", include("carehouse.directory.urls")),
+    path("oruk/", include("carehouse.directory.oruk.urls")),
     path("", include("carehouse.core.urls")),
 ]
 

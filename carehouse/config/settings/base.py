@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "carehouse.people",
     "carehouse.careplans",
     "carehouse.measures",
+    "carehouse.directory",
 ]
 
 MIDDLEWARE = [
@@ -197,6 +198,13 @@ MAILERS = {"default": {"BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.m
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "carehouse@example.nhs.uk")
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# The directory: a service not reviewed for this many days is stale (demoted and flagged in search);
+# reminders go to whoever keeps it this many days before, then at the due date, then after.
+DIRECTORY_REVIEW_PERIOD_DAYS = int(os.environ.get("DIRECTORY_REVIEW_PERIOD_DAYS", "180"))
+DIRECTORY_REMINDER_OFFSETS_DAYS = (-14, 0, 14)
+#: How far a postcode search looks when no distance is given, in metres (ALISS's web default).
+DIRECTORY_DEFAULT_RADIUS_METRES = 10_000
 
 LOGGING = {
     "version": 1,
