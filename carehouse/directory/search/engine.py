@@ -377,7 +377,7 @@ def _browse(query: SearchQuery, entries: QuerySet[SearchEntry]) -> SearchResults
         from django.db.models import BooleanField, ExpressionWrapper
 
         entries = entries.annotate(fresh=ExpressionWrapper(fresh_first, output_field=BooleanField()))
-        ordering = [F("fresh").desc(), "name_sort"]
+        ordering = [F("fresh").desc(nulls_last=True), "name_sort"]
     total = entries.count()
     rows = entries.order_by(*ordering).values_list("id", "service_id", "reviewed_at", "is_national")[
         query.offset : query.offset + query.per_page
@@ -473,8 +473,8 @@ def _facets_in_database(query: SearchQuery, entries: QuerySet[SearchEntry]) -> d
     with_days = entries.annotate(**{f"day_{code}": F("days").bitand(bit) for code, bit in DAY_BITS.items()})
     aggregates = with_days.aggregate(
         **{name: Count("id", filter=Q(**{name: True})) for name in FILTER_LABELS},
-        **{f"day_{code}": Count("id", filter=Q(**{f"day_{code}__gt": 0})) for code in DAY_BITS},
+        **{f"open_{code}": Count("id", filter=Q(**{f"day_{code}__gt": 0})) for code in DAY_BITS},
     )
     flags: Counter[str] = Counter({name: aggregates[name] or 0 for name in FILTER_LABELS})
-    days: Counter[str] = Counter({code: aggregates[f"day_{code}"] or 0 for code in DAY_BITS})
+    days: Counter[str] = Counter({code: aggregates[f"open_{code}"] or 0 for code in DAY_BITS})
     return {**_term_facets(query, counts), **_flag_facets(query, flags, days)}

@@ -85,7 +85,7 @@ def _link_equivalents(terms: list[dict[str, Any]]) -> None:
 
 def seed() -> None:
     """Load the shipped taxonomies (idempotent)."""
-    for name in ("lga_service_types.json", "taxonomies.json"):
+    for name in ("taxonomies.json", "lga_service_types.json"):
         path = DATA / name
         if path.exists():
             load_taxonomy_document(json.loads(path.read_text(encoding="utf-8")))
