@@ -80,7 +80,7 @@ class Place:
     def described(self) -> str:
         if self.precision == PostcodeKind.UNIT:
             return self.postcode
-        return f"{self.postcode} (the middle of the postcode {PostcodeKind(self.precision).label.lower()})"
+        return f"{self.postcode} (the middle of its {PostcodeKind(self.precision).label.lower()})"
 
 
 class UnknownPostcode(ValidationError):

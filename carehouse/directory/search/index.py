@@ -112,6 +112,16 @@ def reindex_services(ids: Iterable[uuid.UUID]) -> int:
                 link_entity="service", link_id__in=[s.id for s in services]
             ).values_list("link_id", "taxonomy_term_id"):
                 tags.setdefault(link_id, set()).add(term_id)
+            # Terms on a service's locations (accessibility features, mostly) describe the service too.
+            service_of_location: dict[uuid.UUID, set[uuid.UUID]] = {}
+            for service in services:
+                for sal in service.service_at_locations.all():
+                    service_of_location.setdefault(sal.location_id, set()).add(service.id)
+            for link_id, term_id in Attribute.objects.filter(
+                link_entity="location", link_id__in=list(service_of_location)
+            ).values_list("link_id", "taxonomy_term_id"):
+                for service_id in service_of_location[link_id]:
+                    tags.setdefault(service_id, set()).add(term_id)
             done += _write(services, tags, ancestors, term_names)
     return done
 
