@@ -30,6 +30,16 @@ def navigation_for(actor: Actor | None, path: str) -> list[dict[str, Any]]:
         items.append(("My questionnaires", reverse("measures:mine")))
     if actor.role == Role.CARER:
         items.append(("People I care for", reverse("people:cared_for")))
+    if actor.gives_direct_care or actor.role in (Role.PROVIDER_STAFF, Role.ADMINISTRATOR):
+        items.append(("Find services", reverse("directory:search")))
+    if actor.role == Role.PERSON:
+        items.append(("Services for me", reverse("directory:mine")))
+    if actor.role == Role.PROVIDER_STAFF and has_permission(actor, "directory.keep_entries"):
+        items.append(("Directory entries", reverse("directory:organisations")))
+    if has_permission(actor, "directory.decide_claims"):
+        items.append(("Directory claims", reverse("directory:claims")))
+    if has_permission(actor, "directory.moderate"):
+        items.append(("Suggestions", reverse("directory:suggestions")))
     if has_permission(actor, "core.manage_organisations"):
         items.append(("Organisations", reverse("core:organisations")))
     if has_permission(actor, "core.manage_users"):
