@@ -56,7 +56,7 @@ def test_locate_falls_back_to_the_sector_then_the_district() -> None:
     assert district.precision == PostcodeKind.DISTRICT
     assert (district.latitude, district.longitude) == (53.41629, -1.35288)
     assert outcode.precision == PostcodeKind.DISTRICT
-    assert district.described == "S60 6ZZ (the middle of the postcode postcode district)"
+    assert district.described == "S60 6ZZ (the middle of its postcode district)"
     assert "E92000001" in district.area_codes
 
 

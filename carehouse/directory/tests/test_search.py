@@ -388,3 +388,17 @@ def test_changing_a_service_and_reindexing_updates_search() -> None:
     reindex_services([service.id])
     assert found("cookery") == []
     assert found("eat") == [service.id]
+
+
+def test_accessibility_features_of_a_venue_count_for_its_service() -> None:
+    from carehouse.directory.models import Attribute
+
+    step_free = make_service("Step-free venue", at=[ROTHERHAM], index=False)
+    make_service("Steps only", at=[ROTHERHAM])
+    venue = step_free.service_at_locations.get().location
+    Attribute.objects.create(link_id=venue.id, link_entity="location", taxonomy_term=term("access:step-free"))
+    reindex_services([step_free.id])
+
+    assert names(SearchQuery(term_ids=(term("access:step-free").id,))) == ["Step-free venue"]
+    facets = search(SearchQuery(postcode="S60")).facets
+    assert {f.label: f.count for f in facets["accessibility"]}["Step-free access"] == 1

@@ -3,6 +3,7 @@
 carehouse directory import PATH [--dry-run]        a JSON / ndjson file, or a folder of CSV tables or JSON
 carehouse directory export --format json|ndjson|csv OUT
 carehouse directory reindex                        rebuild the search index from nothing
+carehouse directory remind                         send the review reminders now due (run daily, e.g. from cron)
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from carehouse.directory.hsds import exporter, importer
 from carehouse.directory.search import index
+from carehouse.directory.services import keeping
 
 
 class Command(BaseCommand):
@@ -29,6 +31,7 @@ class Command(BaseCommand):
         out.add_argument("--format", choices=exporter.FORMATS, default="json")
         out.add_argument("out", type=Path, help="A file (json, ndjson) or a folder (csv)")
         actions.add_parser("reindex", help="Rebuild the search index")
+        actions.add_parser("remind", help="Send the review reminders that are due (run it daily)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -36,6 +39,9 @@ class Command(BaseCommand):
             self._import(options["path"], dry_run=options["dry_run"])
         elif action == "export":
             self.stdout.write(exporter.export(options["format"], options["out"]))
+        elif action == "remind":
+            sent = keeping.send_review_reminders()
+            self.stdout.write(", ".join(f"{name.replace('_', ' ')}: {count}" for name, count in sent.items()))
         else:
             total = index.rebuild(progress=self._progress if options["verbosity"] > 1 else None)
             self.stdout.write(self.style.SUCCESS(f"Reindexed {total:,} services"))
