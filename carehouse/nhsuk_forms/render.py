@@ -123,8 +123,9 @@ def nhsuk_field(bound: forms.BoundField, **overrides: Any) -> Markup:
             legend.update({"size": "l", "isPageHeading": True})
         else:
             legend.update({"size": "s"})
+        # Django's CheckboxSelectMultiple is a kind of RadioSelect, so ask about checkboxes first.
         component, macro = (
-            ("radios", "radios") if isinstance(widget, forms.RadioSelect) else ("checkboxes", "checkboxes")
+            ("checkboxes", "checkboxes") if isinstance(widget, forms.CheckboxSelectMultiple) else ("radios", "radios")
         )
         params = {
             "name": bound.html_name,

@@ -115,6 +115,19 @@ def test_add_and_remove_services_with_a_banner_and_audit(as_priya: Client, walki
     assert len(events(AuditAction.DELETE, "directory.ShortlistItem")) == 1
 
 
+def test_the_add_buttons_carry_a_csrf_token_that_django_accepts(
+    signed_in: Callable[[Client, Membership], Client], priya: Membership, walking: Service
+) -> None:
+    browser = signed_in(Client(enforce_csrf_checks=True), priya)
+    for page in (f"/directory/services/{walking.id}", "/directory/?q=walking"):
+        html = browser.get(page).content.decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        assert token is not None, page
+        response = browser.post(ADD, {"service_id": str(walking.id), "next": page, "csrfmiddlewaretoken": token[1]})
+        assert response.status_code == 302
+    assert ShortlistItem.objects.filter(service=walking).count() == 1
+
+
 def test_add_refuses_other_sites_as_the_way_back(as_priya: Client, walking: Service) -> None:
     response = as_priya.post(ADD, {"service_id": str(walking.id), "next": "https://evil.example.com/"})
     assert response["Location"] == SHORTLIST
