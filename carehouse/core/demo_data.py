@@ -23,6 +23,7 @@ from carehouse.core.models import Membership, Organisation, OrganisationType, Us
 from carehouse.core.models.audit import AuditAction
 from carehouse.core.roles import Role
 from carehouse.core.services import audit
+from carehouse.directory.demo_data import seed_directory
 from carehouse.measures.demo_data import seed_measures
 from carehouse.people.identifiers import normalise_postcode
 from carehouse.people.models import (
@@ -211,6 +212,8 @@ def seed(*, people: int = 300, seed_value: int = 2026) -> DemoSummary:
         seed_care_plans(created, seed_value=seed_value)
         # Outcome and activation measures for people with plans, through the measures services.
         seed_measures(created, seed_value=seed_value)
+        # A directory of community services around Rotherham, one organisation claimed by Jo Evans's.
+        seed_directory()
     return summary
 
 
