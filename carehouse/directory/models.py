@@ -24,6 +24,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 # -- HSDS code lists ---------------------------------------------------------------------------------
 
@@ -67,6 +68,24 @@ class ReferralRoute(models.TextChoices):
 
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+def parent_key(to: type[models.Model] | str, related_name: str) -> models.ForeignKey:  # type: ignore[type-arg]
+    """A key to one of the several parents an HSDS child may hang from: usually empty.
+
+    Indexed by a partial index (``parent_indexes``) instead: an index full of NULLs misleads
+    SQLite's planner into scanning the whole table.
+    """
+    return models.ForeignKey(
+        to, null=True, blank=True, on_delete=models.CASCADE, related_name=related_name, db_index=False
+    )
+
+
+def parent_indexes(prefix: str, *fields: str) -> list[models.Index]:
+    return [
+        models.Index(fields=[name], condition=models.Q(**{f"{name}__isnull": False}), name=f"{prefix}_{name}"[:30])
+        for name in fields
+    ]
 
 
 class HsdsRecord(models.Model):
@@ -247,44 +266,40 @@ class Accessibility(HsdsRecord):
 
 
 class Contact(HsdsRecord):
-    organization = models.ForeignKey(
-        DirectoryOrganization, null=True, blank=True, on_delete=models.CASCADE, related_name="contacts"
-    )
-    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.CASCADE, related_name="contacts")
-    service_at_location = models.ForeignKey(
-        ServiceAtLocation, null=True, blank=True, on_delete=models.CASCADE, related_name="contacts"
-    )
-    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.CASCADE, related_name="contacts")
+    organization = parent_key(DirectoryOrganization, "contacts")
+    service = parent_key(Service, "contacts")
+    service_at_location = parent_key(ServiceAtLocation, "contacts")
+    location = parent_key(Location, "contacts")
     name = models.CharField(max_length=255, blank=True)
     title = models.CharField(max_length=255, blank=True)
     department = models.CharField(max_length=255, blank=True)
     email = models.EmailField(blank=True)
 
+    class Meta:
+        indexes = parent_indexes("contact", "organization", "service", "service_at_location", "location")
+
 
 class Phone(HsdsRecord):
-    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.CASCADE, related_name="phones")
-    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.CASCADE, related_name="phones")
-    organization = models.ForeignKey(
-        DirectoryOrganization, null=True, blank=True, on_delete=models.CASCADE, related_name="phones"
-    )
-    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="phones")
-    service_at_location = models.ForeignKey(
-        ServiceAtLocation, null=True, blank=True, on_delete=models.CASCADE, related_name="phones"
-    )
+    location = parent_key(Location, "phones")
+    service = parent_key(Service, "phones")
+    organization = parent_key(DirectoryOrganization, "phones")
+    contact = parent_key(Contact, "phones")
+    service_at_location = parent_key(ServiceAtLocation, "phones")
     number = models.CharField(max_length=100)
     extension = models.FloatField(null=True, blank=True)
     type = models.CharField(max_length=50, blank=True)
     description = models.TextField(blank=True)
 
+    class Meta:
+        indexes = parent_indexes("phone", "location", "service", "organization", "contact", "service_at_location")
+
 
 class Schedule(HsdsRecord):
     """HSDS ``schedule``: RFC 5545 recurrence (``freq``, ``byday``) with opening and closing times."""
 
-    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.CASCADE, related_name="schedules")
-    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.CASCADE, related_name="schedules")
-    service_at_location = models.ForeignKey(
-        ServiceAtLocation, null=True, blank=True, on_delete=models.CASCADE, related_name="schedules"
-    )
+    service = parent_key(Service, "schedules")
+    location = parent_key(Location, "schedules")
+    service_at_location = parent_key(ServiceAtLocation, "schedules")
     valid_from = models.DateField(null=True, blank=True)
     valid_to = models.DateField(null=True, blank=True)
     dtstart = models.CharField(max_length=40, blank=True)
@@ -305,6 +320,9 @@ class Schedule(HsdsRecord):
     attending_type = models.CharField(max_length=255, blank=True)
     notes = models.TextField(blank=True)
 
+    class Meta:
+        indexes = parent_indexes("schedule", "service", "location", "service_at_location")
+
 
 class AreaKind(models.TextChoices):
     """How we read a service area for coverage (ours; HSDS keeps the area as text, GeoJSON or a URI)."""
@@ -316,10 +334,8 @@ class AreaKind(models.TextChoices):
 
 
 class ServiceArea(HsdsRecord):
-    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.CASCADE, related_name="service_areas")
-    service_at_location = models.ForeignKey(
-        ServiceAtLocation, null=True, blank=True, on_delete=models.CASCADE, related_name="service_areas"
-    )
+    service = parent_key(Service, "service_areas")
+    service_at_location = parent_key(ServiceAtLocation, "service_areas")
     name = models.CharField(max_length=500, blank=True)
     description = models.TextField(blank=True)
     extent = models.TextField(blank=True)
@@ -329,22 +345,29 @@ class ServiceArea(HsdsRecord):
     kind = models.CharField(max_length=20, choices=AreaKind.choices, default=AreaKind.UNKNOWN)
     codes = models.JSONField(default=list, blank=True, help_text="GSS codes, postcode districts or country codes")
 
+    class Meta:
+        indexes = parent_indexes("area", "service", "service_at_location")
+
 
 class Language(HsdsRecord):
-    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.CASCADE, related_name="languages")
-    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.CASCADE, related_name="languages")
-    phone = models.ForeignKey(Phone, null=True, blank=True, on_delete=models.CASCADE, related_name="languages")
+    service = parent_key(Service, "languages")
+    location = parent_key(Location, "languages")
+    phone = parent_key(Phone, "languages")
     name = models.CharField(max_length=100, blank=True)
     code = models.CharField(max_length=20, blank=True)
     note = models.TextField(blank=True)
 
+    class Meta:
+        indexes = parent_indexes("language", "service", "location", "phone")
+
 
 class Funding(HsdsRecord):
-    organization = models.ForeignKey(
-        DirectoryOrganization, null=True, blank=True, on_delete=models.CASCADE, related_name="funding"
-    )
-    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.CASCADE, related_name="funding")
+    organization = parent_key(DirectoryOrganization, "funding")
+    service = parent_key(Service, "funding")
     source = models.TextField(blank=True)
+
+    class Meta:
+        indexes = parent_indexes("funding", "organization", "service")
 
 
 class CostOption(HsdsRecord):
@@ -486,6 +509,13 @@ class PostcodePoint(models.Model):
 # -- the search index (ours) ------------------------------------------------------------------------------
 
 
+class SearchVectorColumn(models.TextField):  # type: ignore[type-arg]
+    """PostgreSQL's ``tsvector`` (written by ``search/text.py``); on SQLite an unused text column (FTS5 is used)."""
+
+    def db_type(self, connection: BaseDatabaseWrapper) -> str:
+        return "tsvector" if connection.vendor == "postgresql" else "text"
+
+
 class SearchEntry(models.Model):
     """One row per service, rebuilt on every change: what search filters, ranks and counts.
 
@@ -510,6 +540,7 @@ class SearchEntry(models.Model):
     has_areas = models.BooleanField(default=False)
     reviewed_at = models.DateTimeField(null=True, db_index=True)
     last_modified = models.DateTimeField(null=True)
+    search_vector = SearchVectorColumn(null=True, editable=False)
 
     class Meta:
         verbose_name_plural = "search entries"

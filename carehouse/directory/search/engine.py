@@ -19,16 +19,18 @@ How a search works (``docs/adr/0016-service-directory.md``):
 from __future__ import annotations
 
 import datetime
+import json
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from carehouse.directory import geography
@@ -183,25 +185,15 @@ def _open_between(query: SearchQuery) -> set[uuid.UUID]:
     return found
 
 
-def _near(place: Place, metres: float) -> Q:
-    south, north, west, east = geography.bounding_box(place.latitude, place.longitude, metres)
-    boxed = SearchPoint.objects.filter(
-        latitude__gte=south, latitude__lte=north, longitude__gte=west, longitude__lte=east
-    ).values("entry_id")
-    return Q(id__in=boxed)
-
-
-def _covering(place: Place) -> Q:
-    return Q(id__in=SearchArea.objects.filter(code__in=sorted(place.area_codes)).values("entry_id"))
-
-
 # -- steps 2 and 3: candidates, coverage, order --------------------------------------------------------------
 
 
 @dataclass
 class _Candidate:
+    """A row as the database gave it (ids are converted only for the hits shown)."""
+
     entry_id: int
-    service_id: uuid.UUID
+    service_id: Any
     name_sort: str
     reviewed_at: datetime.datetime | None
     is_national: bool
@@ -209,7 +201,7 @@ class _Candidate:
     facts: tuple[Any, ...]
     score: float | None = None
     distance: float | None = None
-    nearest: uuid.UUID | None = None
+    nearest: Any = None
     covers: bool = False
 
 
@@ -218,15 +210,27 @@ CANDIDATE_FIELDS = ("id", "service_id", "name_sort", "reviewed_at", "is_national
 
 
 def _candidates(entries: QuerySet[SearchEntry], words: text.TextQuery) -> list[_Candidate]:
-    if not words:
-        return [_Candidate(r[0], r[1], r[2], r[3], r[4], r[5], r[6:]) for r in entries.values_list(*CANDIDATE_FIELDS)]
+    if not words or connection.vendor == "postgresql":
+        rows = (
+            entries.values_list(*CANDIDATE_FIELDS, Value(None, output_field=FloatField()))
+            if not words
+            else text.matching(entries, words).values_list(*CANDIDATE_FIELDS, "text_score")
+        )
+        # Up to thousands of rows: read them straight from the cursor, converting only what ordering needs.
+        sql, params = rows.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [
+                _Candidate(r[0], r[1], r[2], _aware(r[3]), bool(r[4]), bool(r[5]), r[6:-1], score=r[-1])
+                for r in cursor.fetchall()
+            ]
     match_sql, match_params = text.match_sql(words)
     inner_sql, inner_params = entries.values("id").query.sql_with_params()
     columns = ", ".join(f"e.{c}" for c in CANDIDATE_FIELDS)
     # Column and table names are ours; every value is a parameter.
     sql = (
-        f"SELECT {columns}, m.score FROM ({match_sql}) m "  # noqa: S608
-        f"JOIN directory_searchentry e ON e.id = m.entry_id WHERE e.id IN ({inner_sql})"
+        f"WITH m AS MATERIALIZED ({match_sql}) "  # noqa: S608
+        f"SELECT {columns}, m.score FROM m JOIN directory_searchentry e ON e.id = m.entry_id WHERE e.id IN ({inner_sql})"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*match_params, *inner_params])  # type: ignore[list-item]
@@ -234,6 +238,14 @@ def _candidates(entries: QuerySet[SearchEntry], words: text.TextQuery) -> list[_
     return [
         _Candidate(r[0], _uuid(r[1]), r[2], _aware(r[3]), bool(r[4]), bool(r[5]), r[6:-1], score=r[-1]) for r in rows
     ]
+
+
+def _one_of(ids: Iterable[int]) -> RawSQL:
+    """A subquery yielding these ids, passed as ONE parameter (a long ``IN`` list costs Django dearly)."""
+    values = sorted(ids)
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [values])
+    return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(values)])
 
 
 def _uuid(value: Any) -> uuid.UUID:
@@ -248,29 +260,25 @@ def _aware(value: Any) -> datetime.datetime | None:
 
 
 def _measure(candidates: list[_Candidate], place: Place) -> None:
-    """Distance to each candidate's nearest location, and whether its service area covers the place."""
+    """Distance to each candidate's nearest venue, and whether its service area covers the place."""
+    if not candidates:
+        return
     by_entry = {c.entry_id: c for c in candidates}
-    ids = list(by_entry)
-    covering: set[int] = set()
-    for chunk in _chunks(ids):
-        covering |= set(
-            SearchArea.objects.filter(entry_id__in=chunk, code__in=sorted(place.area_codes)).values_list(
-                "entry_id", flat=True
-            )
-        )
-        for entry_id, sal_id, latitude, longitude in SearchPoint.objects.filter(entry_id__in=chunk).values_list(
-            "entry_id", "service_at_location_id", "latitude", "longitude"
-        ):
+    ids = _one_of(by_entry)
+    covering = SearchArea.objects.filter(entry_id__in=ids, code__in=sorted(place.area_codes)).values_list("entry_id")
+    venues = SearchPoint.objects.filter(entry_id__in=ids).values_list(
+        "entry_id", "service_at_location_id", "latitude", "longitude"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(*covering.query.sql_with_params())
+        for (entry_id,) in cursor.fetchall():
+            by_entry[entry_id].covers = True
+        cursor.execute(*venues.query.sql_with_params())
+        for entry_id, sal_id, latitude, longitude in cursor.fetchall():
             metres = geography.distance_metres(place.latitude, place.longitude, latitude, longitude)
             candidate = by_entry[entry_id]
             if candidate.distance is None or metres < candidate.distance:
                 candidate.distance, candidate.nearest = metres, sal_id
-    for entry_id in covering:
-        by_entry[entry_id].covers = True
-
-
-def _chunks(ids: list[int], size: int = 20000) -> list[list[int]]:
-    return [ids[i : i + size] for i in range(0, len(ids), size)] or [[]]
 
 
 def _ranks(values: list[float | None], reverse: bool) -> list[float]:
@@ -288,19 +296,13 @@ def search(query: SearchQuery) -> SearchResults:
     place = geography.locate(query.postcode) if query.postcode else None
     words = text.parse(query.text) if query.text.strip() else text.TextQuery((), ())
     entries = _filtered(query)
+    if place is None:
+        # No distances to work out: order, count and page in the database.
+        return _browse(query, entries, words)
     radius = query.proximity or settings.DIRECTORY_DEFAULT_RADIUS_METRES
-    if place is not None:
-        near = _near(place, radius)
-        if query.proximity:
-            entries = entries.filter(near & (Q(has_areas=False) | _covering(place)))
-        else:
-            entries = entries.filter(_covering(place) | (near & Q(has_areas=False)))
-    if not words and place is None:
-        return _browse(query, entries)
-    candidates = _candidates(entries, words)
-    if place is not None:
-        _measure(candidates, place)
-        candidates = [c for c in candidates if _reaches(c, radius, bool(query.proximity))]
+    candidates = _candidates(entries.filter(_reach_filter(place, radius, strict=bool(query.proximity))), words)
+    _measure(candidates, place)
+    candidates = [c for c in candidates if _reaches(c, radius, bool(query.proximity))]
     cutoff = stale_before()
     hits = _order(query, candidates, cutoff, place)
     facets = _facets_of(query, candidates)
@@ -308,6 +310,24 @@ def search(query: SearchQuery) -> SearchResults:
     return SearchResults(
         query=query, hits=page, total=len(hits), place=place, corrections=words.corrections, facets=facets
     )
+
+
+def _reach_filter(place: Place, radius: float, *, strict: bool) -> Q:
+    """The coverage rule as SQL; the venue test uses a box a little wider than the circle (``_reaches`` is exact).
+
+    A service is within reach when its area covers the place, or when it names no area and has
+    a venue near enough; with ``strict`` (a distance was given) it must also have a venue that
+    near. One ``IN (... UNION ...)`` rather than an ``OR`` of two, which PostgreSQL would test
+    entry by entry.
+    """
+    south, north, west, east = geography.bounding_box(place.latitude, place.longitude, radius)
+    boxed = SearchPoint.objects.filter(
+        latitude__gte=south, latitude__lte=north, longitude__gte=west, longitude__lte=east
+    )
+    covering = SearchArea.objects.filter(code__in=sorted(place.area_codes)).values("entry_id")
+    if strict:
+        return Q(id__in=boxed.values("entry_id")) & (Q(has_areas=False) | Q(id__in=covering))
+    return Q(id__in=covering.union(boxed.filter(entry__has_areas=False).values("entry_id")))
 
 
 def _reaches(candidate: _Candidate, radius: float, strict: bool) -> bool:
@@ -350,10 +370,10 @@ def _order(
             (
                 (*demote, *order, c.name_sort),
                 Hit(
-                    service_id=c.service_id,
+                    service_id=_uuid(c.service_id),
                     entry_id=c.entry_id,
                     distance=c.distance,
-                    nearest_service_at_location_id=c.nearest,
+                    nearest_service_at_location_id=_uuid(c.nearest) if c.nearest is not None else None,
                     is_local=bool(local),
                     is_national=c.is_national,
                     is_stale=stale,
@@ -365,37 +385,77 @@ def _order(
     return [hit for _, hit in keyed]
 
 
-def _browse(query: SearchQuery, entries: QuerySet[SearchEntry]) -> SearchResults:
-    """No words and no postcode: the whole (filtered) directory, ordered in the database."""
+def _browse(query: SearchQuery, entries: QuerySet[SearchEntry], words: text.TextQuery) -> SearchResults:
+    """No postcode: order, count and page in the database (with the text rank when words were typed)."""
     cutoff = stale_before()
-    fresh_first = Q(reviewed_at__gte=cutoff)
-    if query.sort == Sort.REVIEWED:
-        ordering: list[Any] = [F("reviewed_at").desc(nulls_last=True), "name_sort"]
-    elif query.sort == Sort.NAME:
-        ordering = ["name_sort"]
+    unmatched = entries
+    if words:
+        entries = text.matching(entries, words)
+    total, facets = _facets_in_database(query, entries)
+    if words and query.sort == Sort.BEST:
+        rows = _ranked_page(query, unmatched, entries, words, cutoff)
     else:
-        from django.db.models import BooleanField, ExpressionWrapper
-
-        entries = entries.annotate(fresh=ExpressionWrapper(fresh_first, output_field=BooleanField()))
-        ordering = [F("fresh").desc(nulls_last=True), "name_sort"]
-    total = entries.count()
-    rows = entries.order_by(*ordering).values_list("id", "service_id", "reviewed_at", "is_national")[
-        query.offset : query.offset + query.per_page
-    ]
+        if query.sort == Sort.REVIEWED:
+            ordering: list[Any] = [F("reviewed_at").desc(nulls_last=True), "name_sort"]
+        elif query.sort == Sort.NAME:
+            ordering = ["name_sort"]
+        else:
+            fresh = ExpressionWrapper(Q(reviewed_at__gte=cutoff), output_field=BooleanField())
+            entries = entries.annotate(fresh=fresh)
+            ordering = [F("fresh").desc(nulls_last=True), "name_sort"]
+        rows = [
+            (*row, None)
+            for row in entries.order_by(*ordering).values_list("id", "service_id", "reviewed_at", "is_national")[
+                query.offset : query.offset + query.per_page
+            ]
+        ]
     hits = [
         Hit(
-            service_id=service_id,
+            service_id=_uuid(service_id),
             entry_id=entry_id,
             distance=None,
             nearest_service_at_location_id=None,
             is_local=False,
-            is_national=is_national,
-            is_stale=_is_stale(reviewed_at, cutoff),
-            score=None,
+            is_national=bool(is_national),
+            is_stale=_is_stale(_aware(reviewed_at), cutoff),
+            score=score,
         )
-        for entry_id, service_id, reviewed_at, is_national in rows
+        for entry_id, service_id, reviewed_at, is_national, score in rows
     ]
-    return SearchResults(query=query, hits=hits, total=total, facets=_facets_in_database(query, entries))
+    return SearchResults(query=query, hits=hits, total=total, corrections=words.corrections, facets=facets)
+
+
+def _ranked_page(
+    query: SearchQuery,
+    entries: QuerySet[SearchEntry],
+    matched: QuerySet[SearchEntry],
+    words: text.TextQuery,
+    cutoff: datetime.datetime,
+) -> list[tuple[Any, ...]]:
+    """One page of the entries matching the words: fresh before stale, then by text rank."""
+    if connection.vendor == "postgresql":
+        fresh = ExpressionWrapper(Q(reviewed_at__gte=cutoff), output_field=BooleanField())
+        page = (
+            matched.annotate(fresh=fresh)
+            .order_by(F("fresh").desc(nulls_last=True), F("text_score").desc(), "name_sort")
+            .values_list("id", "service_id", "reviewed_at", "is_national", "text_score")
+        )
+        return list(page[query.offset : query.offset + query.per_page])
+    match_sql, match_params = text.match_sql(words)
+    inner_sql, inner_params = entries.values("id").query.sql_with_params()
+    # Column and table names are ours; every value is a parameter.
+    # Matching first (MATERIALIZED), so that neither database plans a walk through every entry.
+    sql = (
+        f"WITH m AS MATERIALIZED ({match_sql}) "  # noqa: S608
+        "SELECT e.id, e.service_id, e.reviewed_at, e.is_national, m.score "
+        "FROM m JOIN directory_searchentry e ON e.id = m.entry_id "
+        f"WHERE e.id IN ({inner_sql}) "
+        "ORDER BY CASE WHEN e.reviewed_at >= %s THEN 0 ELSE 1 END, m.score DESC, e.name_sort "
+        "LIMIT %s OFFSET %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*match_params, *inner_params, cutoff, query.per_page, query.offset])  # type: ignore[list-item]
+        return list(cursor.fetchall())
 
 
 # -- step 4: facets ----------------------------------------------------------------------------------------------
@@ -456,25 +516,28 @@ def _facets_of(query: SearchQuery, candidates: list[_Candidate]) -> dict[str, li
             if mask & bit:
                 days[code] += 1
     counts: dict[uuid.UUID, int] = {}
-    ids = [c.entry_id for c in candidates]
-    for chunk in _chunks(ids):
-        if not chunk:
-            continue
-        for term_id, n in (
-            SearchTerm.objects.filter(entry_id__in=chunk).values_list("term_id").annotate(n=Count("id")).order_by()
-        ):
-            counts[term_id] = counts.get(term_id, 0) + n
+    if candidates:
+        from carehouse.directory.services.taxonomy import facet_terms
+
+        wanted = [term.id for terms in facet_terms().values() for term in terms]
+        terms = SearchTerm.objects.filter(entry_id__in=_one_of(c.entry_id for c in candidates), term_id__in=wanted)
+        counts = {_uuid(t): n for t, n in terms.values_list("term_id").annotate(n=Count("id")).order_by()}
     return {**_term_facets(query, counts), **_flag_facets(query, flags, days)}
 
 
-def _facets_in_database(query: SearchQuery, entries: QuerySet[SearchEntry]) -> dict[str, list[FacetValue]]:
-    ids = entries.values("id")
-    counts = dict(SearchTerm.objects.filter(entry_id__in=ids).values_list("term_id").annotate(n=Count("id")).order_by())
+def _facets_in_database(query: SearchQuery, entries: QuerySet[SearchEntry]) -> tuple[int, dict[str, list[FacetValue]]]:
+    """The number of entries and their facet counts, in two queries."""
+    from carehouse.directory.services.taxonomy import facet_terms
+
+    wanted = [term.id for terms in facet_terms().values() for term in terms]
+    tagged = SearchTerm.objects.filter(entry_id__in=entries.values("id"), term_id__in=wanted)
+    counts = {_uuid(t): n for t, n in tagged.values_list("term_id").annotate(n=Count("id")).order_by()}
     with_days = entries.annotate(**{f"day_{code}": F("days").bitand(bit) for code, bit in DAY_BITS.items()})
     aggregates = with_days.aggregate(
+        total=Count("id"),
         **{name: Count("id", filter=Q(**{name: True})) for name in FILTER_LABELS},
         **{f"open_{code}": Count("id", filter=Q(**{f"day_{code}__gt": 0})) for code in DAY_BITS},
     )
     flags: Counter[str] = Counter({name: aggregates[name] or 0 for name in FILTER_LABELS})
     days: Counter[str] = Counter({code: aggregates[f"open_{code}"] or 0 for code in DAY_BITS})
-    return {**_term_facets(query, counts), **_flag_facets(query, flags, days)}
+    return int(aggregates["total"] or 0), {**_term_facets(query, counts), **_flag_facets(query, flags, days)}

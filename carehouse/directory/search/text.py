@@ -16,8 +16,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import BooleanField, F, FloatField, Func, QuerySet, TextField, Value
+from django.db.models.expressions import RawSQL
 
-from carehouse.directory.models import SearchWord
+from carehouse.directory.models import SearchEntry, SearchWord
 
 FTS_TABLE = "directory_search_fts"
 WORD_TABLE = "directory_searchword_fts"
@@ -158,6 +160,41 @@ def match_sql(query: TextQuery) -> tuple[str, list[object]]:
     )
 
 
+def ids_sql(query: TextQuery) -> tuple[str, list[object]]:
+    """SQL selecting the ids of entries matching every word (no ranking: cheaper than ``match_sql``)."""
+    _, params = match_sql(query)
+    if is_postgresql():
+        return (
+            "SELECT e.id FROM directory_searchentry e WHERE e.search_vector @@ to_tsquery('english', %s)",
+            params,
+        )
+    return f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", params
+
+
+def tsquery(query: TextQuery) -> str:
+    """The PostgreSQL ``to_tsquery`` text: every word (or a word it starts, or a close spelling)."""
+    groups = []
+    for word, alternatives in zip(query.words, query.alternatives, strict=True):
+        groups.append("(" + " | ".join([f"{word}:*", *alternatives]) + ")")
+    return " & ".join(groups)
+
+
+def matching(entries: QuerySet[SearchEntry], query: TextQuery) -> QuerySet[SearchEntry]:
+    """Only the entries matching the words, with their ``text_score`` (higher is better) on PostgreSQL.
+
+    On PostgreSQL the match is a condition on the entry's own ``search_vector`` column, so the
+    planner sees one table; on SQLite it is the set of rows the FTS5 table matches.
+    """
+    if is_postgresql():
+        words = Func(Value("english"), Value(tsquery(query)), function="to_tsquery", output_field=TextField())
+        vector = F("search_vector")
+        matches = Func(vector, words, template="(%(expressions)s)", arg_joiner=" @@ ", output_field=BooleanField())
+        score = Func(vector, words, function="ts_rank_cd", output_field=FloatField())
+        return entries.filter(matches).annotate(text_score=score)
+    ids, params = ids_sql(query)
+    return entries.filter(id__in=RawSQL(ids, params))  # noqa: S611 (as above)
+
+
 # -- writing the index ---------------------------------------------------------------------------------------
 
 
@@ -219,12 +256,10 @@ SQLITE_SCHEMA = [
 SQLITE_DROP = [f"DROP TABLE IF EXISTS {FTS_TABLE}", f"DROP TABLE IF EXISTS {WORD_TABLE}"]
 POSTGRESQL_SCHEMA = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    "ALTER TABLE directory_searchentry ADD COLUMN IF NOT EXISTS search_vector tsvector",
     "CREATE INDEX IF NOT EXISTS directory_searchentry_vector ON directory_searchentry USING gin (search_vector)",
     "CREATE INDEX IF NOT EXISTS directory_searchword_trigram ON directory_searchword USING gin (word gin_trgm_ops)",
 ]
 POSTGRESQL_DROP = [
     "DROP INDEX IF EXISTS directory_searchword_trigram",
     "DROP INDEX IF EXISTS directory_searchentry_vector",
-    "ALTER TABLE directory_searchentry DROP COLUMN IF EXISTS search_vector",
 ]
