@@ -552,6 +552,17 @@ def _claim_email(claim: OrganizationClaim, subject: str, lines: Iterable[str]) -
     _send_later(subject, body, [claim.claimant.email])
 
 
+def _lock_claim(claim: OrganizationClaim) -> tuple[OrganizationClaim, DirectoryOrganization]:
+    """The claim and its organisation as they are now, locked until the transaction ends."""
+    current = (
+        OrganizationClaim.objects.select_for_update()
+        .select_related("directory_organization", "claimant", "claimant_organisation")
+        .get(pk=claim.pk)
+    )
+    organization = DirectoryOrganization.objects.select_for_update().get(pk=current.directory_organization_id)
+    return current, organization
+
+
 def decide_claim(actor: Actor, claim: OrganizationClaim, *, approve: bool, reason: str = "") -> OrganizationClaim:
     """An administrator approves a waiting claim (the organisation is then kept by the claimant's) or refuses it."""
     require_permission(actor, "directory.decide_claims")
@@ -560,14 +571,9 @@ def decide_claim(actor: Actor, claim: OrganizationClaim, *, approve: bool, reaso
         raise ValidationError({"reason": "Enter why you are refusing the claim"})
     now = timezone.now()
     with transaction.atomic():
-        current = (
-            OrganizationClaim.objects.select_for_update()
-            .select_related("directory_organization", "claimant", "claimant_organisation")
-            .get(pk=claim.pk)
-        )
+        current, organization = _lock_claim(claim)
         if current.status != ClaimStatus.WAITING:
             raise ValidationError("This claim has already been decided")
-        organization = DirectoryOrganization.objects.select_for_update().get(pk=current.directory_organization_id)
         current.status = ClaimStatus.APPROVED if approve else ClaimStatus.REFUSED
         current.decided_by = actor.user
         current.decided_at = now
@@ -628,14 +634,9 @@ def revoke_claim(actor: Actor, claim: OrganizationClaim, *, reason: str) -> Orga
         raise ValidationError({"reason": "Enter why you are revoking the claim"})
     now = timezone.now()
     with transaction.atomic():
-        current = (
-            OrganizationClaim.objects.select_for_update()
-            .select_related("directory_organization", "claimant", "claimant_organisation")
-            .get(pk=claim.pk)
-        )
+        current, organization = _lock_claim(claim)
         if current.status != ClaimStatus.APPROVED:
             raise ValidationError("Only an approved claim can be revoked")
-        organization = DirectoryOrganization.objects.select_for_update().get(pk=current.directory_organization_id)
         current.status = ClaimStatus.REVOKED
         current.decided_by = actor.user
         current.decided_at = now

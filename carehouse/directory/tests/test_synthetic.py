@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -87,18 +86,14 @@ def test_generated_data_is_realistic_enough_to_search() -> None:
         assert service.id in {hit.service_id for hit in results.hits}, service.name
 
 
-@pytest.mark.xfail(
-    connection.vendor == "postgresql",
-    reason="On PostgreSQL the index keeps accents (to_tsvector of 'Café' is 'café') but queries fold them to 'cafe'",
-)
 def test_a_name_with_an_accent_is_found_by_its_name() -> None:
     synthetic.generate(services=300, locations=450, seed=2026)
     service = Service.objects.filter(status="active", name__contains="Café").order_by("id").first()
     assert service is not None
 
-    results = search(SearchQuery(text=service.name, per_page=200))
-
-    assert service.id in {hit.service_id for hit in results.hits}
+    for words in (service.name, service.name.replace("é", "e")):
+        results = search(SearchQuery(text=words, per_page=200))
+        assert service.id in {hit.service_id for hit in results.hits}, words
 
 
 def test_a_second_run_with_the_same_seed_is_refused() -> None:
