@@ -14,6 +14,10 @@ How a search works (``docs/adr/0016-service-directory.md``):
    flagged; local services come before those offered across the whole country; then best match
    (the average of the distance rank and the text rank), nearest, name or most recently reviewed.
 4. Facets count the matching services per category, accessibility term, day and filter.
+
+Without a postcode there is nothing to measure, so ordering, counting and paging all happen in
+the database (``_browse``). With one, the candidates the coverage rule lets through are read
+once, measured, ordered and counted in Python (they are the services around one place).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import datetime
 import json
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -130,11 +134,6 @@ def stale_before() -> datetime.datetime:
 
 
 # -- step 1: the filters ---------------------------------------------------------------------------------------
-
-
-def expand_terms(term_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
-    """The terms themselves; sub-terms are already on the index (``SearchTerm`` with ``direct=False``)."""
-    return set(term_ids)
 
 
 def _filtered(query: SearchQuery) -> QuerySet[SearchEntry]:
