@@ -70,6 +70,25 @@ def services_by_id(ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Service]:
     return {service.id: service for service in _displayed_services().filter(id__in=wanted)}
 
 
+def services_for_cards(ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Service]:
+    """Services with just what a result card shows (venues, opening times, cost, places), by id."""
+    wanted = list(ids)
+    if not wanted:
+        return {}
+    locations = Location.objects.prefetch_related("addresses", "schedules")
+    services = Service.objects.select_related("organization").prefetch_related(
+        "schedules",
+        "cost_options",
+        "service_areas",
+        Prefetch("capacities", queryset=ServiceCapacity.objects.select_related("unit").order_by("-updated")),
+        Prefetch(
+            "service_at_locations",
+            queryset=ServiceAtLocation.objects.prefetch_related("schedules", Prefetch("location", queryset=locations)),
+        ),
+    )
+    return {service.id: service for service in services.filter(id__in=wanted)}
+
+
 def get_service(service_id: uuid.UUID) -> Service:
     """One service (a public record); 404 when there is none."""
     service = _displayed_services().filter(id=service_id).first()

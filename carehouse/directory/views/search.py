@@ -112,7 +112,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         if results.hits == [] and page > results.total_pages:
             page = results.total_pages
             results = search(form.query(page))
-        services = selectors.services_by_id(hit.service_id for hit in results.hits)
+        services = selectors.services_for_cards(hit.service_id for hit in results.hits)
         links = presenters.SearchLinks(request.path, dict(request.GET.lists()))
         postcode = form.cleaned_data.get("postcode") or ""
         chosen = _chosen_filters(form, links)
