@@ -714,11 +714,24 @@ def service_at_location_full(row: ServiceAtLocation, *, referral: bool = True) -
 
 def organization_full(row: DirectoryOrganization, *, referral: bool = True) -> JSON:
     """``GET /organizations/{id}``: the organisation with its locations, programs and full services."""
-    service_ids = list(
-        Service.objects.filter(organization_id=row.id).order_by("name", "id").values_list("id", flat=True)
-    )
-    graph = Graph(service_ids, organization_ids=[row.id])
-    out = graph.organization(graph.organizations[row.id])
-    services = [graph.services[i] for i in service_ids if i in graph.services]
-    _extend(out, services=[graph.service(s, with_organization=False, referral=referral) for s in services])
-    return out
+    return organizations_full([row], referral=referral)[0]
+
+
+def organizations_full(rows: Sequence[DirectoryOrganization], *, referral: bool = True) -> list[JSON]:
+    """Full records of several organisations (a page of them) from one graph of queries."""
+    organization_ids = [row.id for row in rows]
+    services_of: dict[uuid.UUID, list[uuid.UUID]] = {}
+    for service_id, organization_id in (
+        Service.objects.filter(organization_id__in=organization_ids)
+        .order_by("name", "id")
+        .values_list("id", "organization_id")
+    ):
+        services_of.setdefault(organization_id, []).append(service_id)
+    graph = Graph([i for ids in services_of.values() for i in ids], organization_ids=organization_ids)
+    records = []
+    for row in rows:
+        out = graph.organization(graph.organizations[row.id])
+        services = [graph.services[i] for i in services_of.get(row.id, []) if i in graph.services]
+        _extend(out, services=[graph.service(s, with_organization=False, referral=referral) for s in services])
+        records.append(out)
+    return records

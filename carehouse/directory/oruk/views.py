@@ -279,16 +279,37 @@ def service_at_location(request: HttpRequest, sal_id: str) -> HttpResponse:
 
 
 def _listing[M: Model](
-    request: HttpRequest, rows: QuerySet[M], render: Callable[[M], JSON], options: ListOptions | None = None
+    request: HttpRequest,
+    rows: QuerySet[M],
+    render: Callable[[M], JSON],
+    options: ListOptions | None = None,
+    *,
+    render_many: Callable[[list[M]], list[JSON]] | None = None,
 ) -> HttpResponseBase:
-    """A page (or the whole ndjson stream) of plain database rows, in a stable order."""
+    """A page (or the whole ndjson stream) of plain database rows, in a stable order.
+
+    ``render_many`` renders a batch at once, for records whose children would otherwise cost
+    queries per row.
+    """
+    many = render_many or (lambda batch: [render(row) for row in batch])
     paging = params.paging(request.GET)
     options = options or params.list_options(request.GET)
     if options.ndjson:
-        return _ndjson(render(row) for row in rows.iterator(chunk_size=CHUNK))
+        return _ndjson(record for batch in _batches(rows.iterator(chunk_size=CHUNK)) for record in many(batch))
     total = rows.count()
-    page = [render(row) for row in rows[paging.offset : paging.offset + paging.per_page]]
+    page = many(list(rows[paging.offset : paging.offset + paging.per_page]))
     return json_response(page_envelope(page, total=total, paging=paging))
+
+
+def _batches[M](rows: Iterable[M]) -> Iterator[list[M]]:
+    batch: list[M] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _matching(rows: QuerySet[Any], request: HttpRequest, *fields: str) -> QuerySet[Any]:
@@ -340,11 +361,17 @@ def organizations(request: HttpRequest) -> HttpResponseBase:
     options = params.list_options(request.GET)
     nested = options.full or params.flag(request.GET, "full_service")
     rows = _matching(DirectoryOrganization.objects.order_by("name", "id"), request, "name", "alternate_name")
-    return _listing(request, rows, _organization_full if nested else serialise.organization_summary, options)
+    if nested:
+        return _listing(request, rows, _organization_full, options, render_many=_organizations_full)
+    return _listing(request, rows, serialise.organization_summary, options)
 
 
 def _organization_full(row: DirectoryOrganization) -> JSON:
     return serialise.organization_full(row, referral=REFERRAL)
+
+
+def _organizations_full(rows: list[DirectoryOrganization]) -> list[JSON]:
+    return serialise.organizations_full(rows, referral=REFERRAL)
 
 
 @api_view

@@ -325,7 +325,7 @@ def test_organizations_list_and_record(client: Client) -> None:
         ({"page": "two"}, "page must be a whole number"),
         ({"per_page": "abc"}, "per_page must be a whole number"),
         ({"per_page": "201"}, "per_page must be 200 or fewer"),
-        ({"postcode": "ZZ99 9ZZ"}, "postcode 'ZZ99 9ZZ' is not one we know"),
+        ({"postcode": "TQ99 9ZZ"}, "postcode 'TQ99 9ZZ' is not one we know"),
         ({"postcode": "not a postcode"}, "is not one we know"),
         ({"postcode": "S60 1AA", "proximity": "near"}, "proximity must be a distance in metres"),
         ({"proximity": "1000"}, "proximity needs a postcode"),
@@ -430,11 +430,13 @@ def test_a_page_costs_the_same_number_of_queries_however_many_records_it_holds(c
     queries("/oruk/services")  # warms the search service's cache of facet terms
     small = {url: queries(url) for url in LIST_ENDPOINTS}
     small_full = queries("/oruk/services", full="true")
+    small_organizations = queries("/oruk/organizations", full="true")
     for n in range(3, 30):
-        make_service(f"Group {n}", at=[ROTHERHAM], terms=["mtm:walking-groups"])
+        make_service(f"Group {n}", at=[ROTHERHAM], terms=["mtm:walking-groups"])  # each with its own organisation
 
     assert {url: queries(url) for url in LIST_ENDPOINTS} == small
     assert queries("/oruk/services", full="true") == small_full
+    assert queries("/oruk/organizations", full="true") == small_organizations
 
 
 @pytest.mark.parametrize(
