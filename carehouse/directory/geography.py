@@ -23,12 +23,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from carehouse.directory.models import AreaKind, PostcodeKind, PostcodePoint
+from carehouse.people.identifiers import normalise_postcode as normalise_full_postcode
+from carehouse.people.identifiers import validate_postcode
 
 DATA = Path(__file__).resolve().parent / "data"
 EARTH_RADIUS_METRES = 6_371_008.8
 
-#: A full postcode: outward code (area, district, optional letter) and inward code (sector digit, unit).
-FULL_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 OUTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 GSS_CODE = re.compile(r"^[EWSN][0-9]{8}$")
 #: Country codes that mean "everywhere" (GSS codes for England, Wales, Scotland; ISO for the UK).
@@ -43,15 +43,20 @@ def _squash(value: str) -> str:
 
 
 def normalise_postcode(value: str) -> str:
-    """``"s601aa"`` → ``"S60 1AA"``; ``"s60"`` → ``"S60"``; anything else is a ``ValidationError``."""
+    """``"s601aa"`` → ``"S60 1AA"``; ``"s60"`` → ``"S60"``; anything else is a ``ValidationError``.
+
+    Full postcodes are checked by the same rule as people's addresses (``people.identifiers``);
+    a postcode district on its own is accepted here too.
+    """
     squashed = _squash(value)
     if OUTCODE.match(squashed):
         return squashed
-    if len(squashed) >= 5:
-        outward, inward = squashed[:-3], squashed[-3:]
-        if FULL_POSTCODE.match(f"{outward} {inward}"):
-            return f"{outward} {inward}"
-    raise ValidationError(POSTCODE_ERROR, code="invalid_postcode")
+    code = normalise_full_postcode(squashed)
+    try:
+        validate_postcode(code)
+    except ValidationError as error:
+        raise ValidationError(POSTCODE_ERROR, code="invalid_postcode") from error
+    return code
 
 
 def is_full_postcode(code: str) -> bool:
@@ -75,12 +80,6 @@ class Place:
     longitude: float
     precision: PostcodeKind
     area_codes: frozenset[str] = field(default_factory=frozenset)
-
-    @property
-    def described(self) -> str:
-        if self.precision == PostcodeKind.UNIT:
-            return self.postcode
-        return f"{self.postcode} (the middle of its {PostcodeKind(self.precision).label.lower()})"
 
 
 class UnknownPostcode(ValidationError):

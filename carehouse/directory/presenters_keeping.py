@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from carehouse.careplans.presenters import format_date, format_datetime
 from carehouse.core.actor import Actor
 from carehouse.directory.models import (
     ClaimStatus,
@@ -58,7 +59,7 @@ def is_stale(service: Service, cutoff: datetime.datetime | None = None) -> bool:
 
 def last_checked(service: Service) -> str:
     base = keeping.review_base(service)
-    return keeping.format_date(base) if base else "Never"
+    return format_date(base) if base else "Never"
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def service_rows(services: list[Service], waiting: Mapping[uuid.UUID, int]) -> l
                 reviewed_href=reverse("directory:mark_reviewed", kwargs={"service_id": service.id}),
                 status=str(ServiceStatus(service.status).label) if service.status in ServiceStatus.values else "",
                 last_checked=last_checked(service),
-                check_by=keeping.format_date(keeping.review_due(service)),
+                check_by=format_date(keeping.review_due(service)),
                 stale=is_stale(service, cutoff),
                 waiting_suggestions=waiting.get(service.id, 0),
             )
@@ -135,13 +136,15 @@ def claim_state(actor: Actor, organisation: DirectoryOrganization, claims: list[
     message = ""
     if latest is not None:
         if latest.status == ClaimStatus.WAITING:
-            message = f"Your organisation asked to keep this entry on {keeping.format_date(latest.created_at)}. An administrator will check the claim and email {latest.claimant.email}."
+            message = f"Your organisation asked to keep this entry on {format_date(latest.created_at)}. An administrator will check the claim and email {latest.claimant.email}."
         elif latest.status == ClaimStatus.REFUSED:
-            message = f"Your claim was not approved on {keeping.format_date(latest.decided_at)}. Reason: {latest.decision_reason}"
+            message = (
+                f"Your claim was not approved on {format_date(latest.decided_at)}. Reason: {latest.decision_reason}"
+            )
         elif latest.status == ClaimStatus.REVOKED and not kept_by_us:
-            message = f"Your organisation stopped keeping this entry on {keeping.format_date(latest.decided_at)}. Reason: {latest.decision_reason}"
+            message = f"Your organisation stopped keeping this entry on {format_date(latest.decided_at)}. Reason: {latest.decision_reason}"
         elif latest.status == ClaimStatus.APPROVED and kept_by_us:
-            message = f"Your organisation has kept this entry since {keeping.format_date(latest.decided_at)}."
+            message = f"Your organisation has kept this entry since {format_date(latest.decided_at)}."
     return ClaimState(
         kept_by_us=kept_by_us,
         can_claim=not kept_by_us and not waiting,
@@ -169,7 +172,7 @@ def history_rows(rows: list[Metadata]) -> list[HistoryRow]:
             previous, replacement = _iso_date(previous), _iso_date(replacement)
         result.append(
             HistoryRow(
-                when=keeping.format_datetime(row.last_action_date),
+                when=format_datetime(row.last_action_date),
                 who=row.updated_by,
                 what="Checked as still correct" if row.last_action_type == "reviewed" else "Changed",
                 field=keeping.FIELD_LABELS.get(row.field_name, row.field_name),
@@ -182,7 +185,7 @@ def history_rows(rows: list[Metadata]) -> list[HistoryRow]:
 
 def _iso_date(text: str) -> str:
     try:
-        return keeping.format_date(datetime.date.fromisoformat(text))
+        return format_date(datetime.date.fromisoformat(text))
     except ValueError:
         return text
 

@@ -476,6 +476,12 @@ QUERY_FLAG = {
 }
 
 
+def _facet_term_ids() -> list[uuid.UUID]:
+    from carehouse.directory.services.taxonomy import facet_terms
+
+    return [term.id for terms in facet_terms().values() for term in terms]
+
+
 def _term_facets(query: SearchQuery, counts: dict[uuid.UUID, int]) -> dict[str, list[FacetValue]]:
     from carehouse.directory.services.taxonomy import facet_terms
 
@@ -516,20 +522,16 @@ def _facets_of(query: SearchQuery, candidates: list[_Candidate]) -> dict[str, li
                 days[code] += 1
     counts: dict[uuid.UUID, int] = {}
     if candidates:
-        from carehouse.directory.services.taxonomy import facet_terms
-
-        wanted = [term.id for terms in facet_terms().values() for term in terms]
-        terms = SearchTerm.objects.filter(entry_id__in=_one_of(c.entry_id for c in candidates), term_id__in=wanted)
+        terms = SearchTerm.objects.filter(
+            entry_id__in=_one_of(c.entry_id for c in candidates), term_id__in=_facet_term_ids()
+        )
         counts = {_uuid(t): n for t, n in terms.values_list("term_id").annotate(n=Count("id")).order_by()}
     return {**_term_facets(query, counts), **_flag_facets(query, flags, days)}
 
 
 def _facets_in_database(query: SearchQuery, entries: QuerySet[SearchEntry]) -> tuple[int, dict[str, list[FacetValue]]]:
     """The number of entries and their facet counts, in two queries."""
-    from carehouse.directory.services.taxonomy import facet_terms
-
-    wanted = [term.id for terms in facet_terms().values() for term in terms]
-    tagged = SearchTerm.objects.filter(entry_id__in=entries.values("id"), term_id__in=wanted)
+    tagged = SearchTerm.objects.filter(entry_id__in=entries.values("id"), term_id__in=_facet_term_ids())
     counts = {_uuid(t): n for t, n in tagged.values_list("term_id").annotate(n=Count("id")).order_by()}
     with_days = entries.annotate(**{f"day_{code}": F("days").bitand(bit) for code, bit in DAY_BITS.items()})
     aggregates = with_days.aggregate(

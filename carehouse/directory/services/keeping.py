@@ -33,6 +33,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from carehouse.careplans.presenters import format_date
 from carehouse.core.actor import Actor
 from carehouse.core.models import Membership
 from carehouse.core.models.audit import AuditAction
@@ -901,24 +902,6 @@ def decide_suggestion(actor: Actor, suggestion: Suggestion, *, accept: bool, not
 
 
 # -- words -----------------------------------------------------------------------------------------------------------
-
-
-def format_date(value: datetime.date | datetime.datetime | None) -> str:
-    """GOV.UK style: "22 November 2026"."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value) if timezone.is_aware(value) else value
-    return f"{value.day} {value:%B %Y}"
-
-
-def format_datetime(value: datetime.datetime | None) -> str:
-    """ "22 November 2026 at 3:04pm"."""
-    if value is None:
-        return ""
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
-    hour = local.hour % 12 or 12
-    return f"{format_date(local)} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
 
 
 def keepers_of(organisation_id: int) -> list[str]:

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from carehouse.careplans.presenters import format_date, format_datetime
 from carehouse.core.views import actor_of, actor_required, show_errors
 from carehouse.directory import presenters_keeping as present
 from carehouse.directory import selectors
@@ -32,7 +33,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         ],
     ]
     claims = [
-        (claim, present.claim_tag(claim), keeping.format_date(claim.created_at))
+        (claim, present.claim_tag(claim), format_date(claim.created_at))
         for claim in selectors.claims_queue(actor, status)
     ]
     context = {"claims": claims, "filters": filters, "status": status, "waiting": counts.get(ClaimStatus.WAITING, 0)}
@@ -68,8 +69,8 @@ def decide(request: HttpRequest, claim_id: int) -> HttpResponse:
     context = {
         "claim": claim,
         "tag": present.claim_tag(claim),
-        "created": keeping.format_datetime(claim.created_at),
-        "decided": keeping.format_datetime(claim.decided_at),
+        "created": format_datetime(claim.created_at),
+        "decided": format_datetime(claim.decided_at),
         "form": form,
         "waiting": waiting,
         "approved": approved,

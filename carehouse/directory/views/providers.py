@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from carehouse.careplans.presenters import format_date
 from carehouse.core.roles import Role
 from carehouse.core.views import actor_of, actor_required, show_errors
 from carehouse.directory import presenters_keeping as present
@@ -165,7 +166,7 @@ def mark_reviewed(request: HttpRequest, service_id: uuid.UUID) -> HttpResponse:
         saved = keeping.mark_reviewed(actor, service)
         messages.info(
             request,
-            f"Thank you. {saved.name} has been marked as correct on {keeping.format_date(saved.last_reviewed_at)}.",
+            f"Thank you. {saved.name} has been marked as correct on {format_date(saved.last_reviewed_at)}.",
         )
         if saved.organization_id is None:
             return redirect("directory:history", service_id=saved.id)

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from carehouse.careplans.presenters import format_date, format_datetime
 from carehouse.core.actor import Actor
 from carehouse.core.rules import has_permission
 from carehouse.core.views import actor_of, actor_required, show_errors
@@ -82,7 +83,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "suggestion": s,
             "tag": present.suggestion_tag(s),
             "field": present.suggestion_field_label(s),
-            "created": keeping.format_date(s.created_at),
+            "created": format_date(s.created_at),
         }
         for s in selectors.suggestions_queue(actor, status)
     ]
@@ -118,8 +119,8 @@ def decide(request: HttpRequest, suggestion_id: int) -> HttpResponse:
         "tag": present.suggestion_tag(suggestion),
         "field": present.suggestion_field_label(suggestion),
         "current_value": present.current_value_text(suggestion),
-        "created": keeping.format_datetime(suggestion.created_at),
-        "decided": keeping.format_datetime(suggestion.decided_at),
+        "created": format_datetime(suggestion.created_at),
+        "decided": format_datetime(suggestion.decided_at),
         "form": form,
         "waiting": waiting,
     }
