@@ -341,7 +341,8 @@ class ServiceArea(HsdsRecord):
     extent = models.TextField(blank=True)
     extent_type = models.CharField(max_length=20, blank=True)
     uri = models.CharField(max_length=500, blank=True)
-    # Ours, derived from the above on save (``geography.read_area``).
+    # Ours: what the area covers, read from the fields above by ``geography.read_area`` when an area is
+    # imported (the importer) or made by our own code, so that search can match it.
     kind = models.CharField(max_length=20, choices=AreaKind.choices, default=AreaKind.UNKNOWN)
     codes = models.JSONField(default=list, blank=True, help_text="GSS codes, postcode districts or country codes")
 
