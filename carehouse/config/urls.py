@@ -16,6 +16,7 @@ urlpatterns = [
     path("fhir/", include("carehouse.careplans.fhir.urls")),
     path("directory/", include("carehouse.directory.urls")),
     path("oruk/", include("carehouse.directory.oruk.urls")),
+    path("referrals/", include("carehouse.referrals.urls")),
     path("", include("carehouse.core.urls")),
 ]
 

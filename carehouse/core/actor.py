@@ -23,6 +23,9 @@ class Actor:
     membership: Membership | None = None
     ip_address: str | None = None
     purpose: str = field(default="")
+    #: Set only by the referral email-link view, once the link's signature is checked: the one
+    #: referral a service without Carehouse accounts may answer (``referrals.links``).
+    via_referral_link: int | None = None
 
     @classmethod
     def system(cls, purpose: str = "system") -> Actor:

@@ -261,6 +261,12 @@ class Consent(models.Model):
     decision = models.CharField(max_length=12, choices=ConsentDecision.choices, default=ConsentDecision.GIVEN)
     recipient_organisations = models.ManyToManyField(Organisation, blank=True, related_name="consents_received")
     recipient_contacts = models.ManyToManyField(PersonalContact, blank=True, related_name="consents_received")
+    recipient_directory_organisations = models.ManyToManyField(
+        "directory.DirectoryOrganization",
+        blank=True,
+        related_name="consents_received",
+        help_text="Community services' organisations, which may have no Carehouse accounts (referrals)",
+    )
     given_by = models.CharField(max_length=20, choices=ConsentGivenBy.choices, default=ConsentGivenBy.PERSON)
     given_by_name = models.CharField(max_length=200, blank=True)
     given_at = models.DateTimeField(default=timezone.now)

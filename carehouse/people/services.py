@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -25,6 +25,9 @@ from carehouse.core.roles import Role
 from carehouse.core.rules import require_permission
 from carehouse.core.services import audit
 from carehouse.people.identifiers import normalise_nhs_number, normalise_postcode
+
+if TYPE_CHECKING:
+    from carehouse.directory.models import DirectoryOrganization
 from carehouse.people.models import (
     CareTeamMember,
     Consent,
@@ -152,8 +155,13 @@ def record_consent(
     *,
     recipient_organisations: Iterable[Organisation] = (),
     recipient_contacts: Iterable[PersonalContact] = (),
+    recipient_directory_organisations: Iterable[DirectoryOrganization] = (),
 ) -> Consent:
-    """Record a consent decision (given, refused or not sought, with the reason)."""
+    """Record a consent decision (given, refused or not sought, with the reason).
+
+    Recipients are Carehouse organisations, the person's own contacts, and (for referrals)
+    community services' directory organisations, which may have no Carehouse accounts.
+    """
     require_permission(actor, "people.record_consent")
     organisations = list(recipient_organisations)
     contacts = list(recipient_contacts)
@@ -168,6 +176,8 @@ def record_consent(
         consent.save()
         consent.recipient_organisations.set(organisations)
         consent.recipient_contacts.set(contacts)
+        services = list(recipient_directory_organisations)
+        consent.recipient_directory_organisations.set(services)
         audit.record(
             actor,
             AuditAction.CREATE,
@@ -180,6 +190,7 @@ def record_consent(
                 "scope": consent.scope,
                 "recipient_organisations": sorted(o.ods_code for o in organisations),
                 "recipient_contacts": sorted(c.pk for c in contacts),
+                "recipient_directory_organisations": sorted(str(o.pk) for o in services),
                 "expires_on": consent.expires_on,
             },
         )

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "carehouse.careplans",
     "carehouse.measures",
     "carehouse.directory",
+    "carehouse.referrals",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +207,19 @@ DIRECTORY_REVIEW_PERIOD_DAYS = int(os.environ.get("DIRECTORY_REVIEW_PERIOD_DAYS"
 DIRECTORY_REMINDER_OFFSETS_DAYS = (-14, 0, 14)
 #: How far a postcode search looks when no distance is given, in metres (ALISS's web default).
 DIRECTORY_DEFAULT_RADIUS_METRES = 10_000
+
+# Where links in emails point (no trailing slash).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+
+# Referrals: a service that gives no response time must answer within this many days, or the
+# referral expires; reminders go this many days before the deadline; accepted referrals with no
+# first contact after this many days are overdue; open ones with no news for this long need a follow-up.
+REFERRAL_DEFAULT_RESPONSE_DAYS = int(os.environ.get("REFERRAL_DEFAULT_RESPONSE_DAYS", "14"))
+REFERRAL_REMINDER_DAYS_BEFORE = (7, 2)
+REFERRAL_FIRST_CONTACT_DAYS = int(os.environ.get("REFERRAL_FIRST_CONTACT_DAYS", "10"))
+REFERRAL_FOLLOW_UP_DAYS = int(os.environ.get("REFERRAL_FOLLOW_UP_DAYS", "42"))
+#: How long a signed email link lets a service without accounts answer a referral.
+REFERRAL_LINK_MAX_AGE_DAYS = int(os.environ.get("REFERRAL_LINK_MAX_AGE_DAYS", "30"))
 
 LOGGING = {
     "version": 1,

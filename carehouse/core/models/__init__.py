@@ -1,5 +1,6 @@
 from carehouse.core.models.audit import AuditChainHead, AuditEvent
 from carehouse.core.models.jobs import Job
+from carehouse.core.models.notifications import Notification
 from carehouse.core.models.organisations import Organisation, OrganisationType
 from carehouse.core.models.users import ApiToken, LoginFailure, Membership, User
 
@@ -10,6 +11,7 @@ __all__ = [
     "Job",
     "LoginFailure",
     "Membership",
+    "Notification",
     "Organisation",
     "OrganisationType",
     "User",

@@ -70,3 +70,8 @@ class ConsentFactory(factory.django.DjangoModelFactory[Consent]):
     def recipient_contacts(self, create: bool, extracted: list[object] | None, **kwargs: object) -> None:
         if create and extracted:
             self.recipient_contacts.set(extracted)
+
+    @factory.post_generation
+    def recipient_directory_organisations(self, create: bool, extracted: list[object] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.recipient_directory_organisations.set(extracted)

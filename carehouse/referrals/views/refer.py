@@ -1,0 +1,15 @@
+"""Placeholder: replaced by the page work for this module."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+
+
+def new(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    raise Http404("Not built yet")
+
+
+def reroute(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    raise Http404("Not built yet")
