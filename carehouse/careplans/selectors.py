@@ -118,7 +118,7 @@ def plan_contents(plan: CarePlan) -> dict[str, list[models.Model]]:
     return {
         "strengths": list(plan.strengths.all()),
         "needs": list(plan.needs.all()),
-        "goals": list(plan.goals.prefetch_related("needs", "stage_goals", "actions")),
+        "goals": list(plan.goals.prefetch_related("needs", "stage_goals", "actions", "actions__referrals")),
         "contingency_plans": list(plan.contingency_plans.all()),
         "additional_plans": list(plan.additional_plans.all()),
     }

@@ -107,6 +107,9 @@ def _register_routers() -> None:
     from carehouse.measures.api import router as measures_router
 
     api.add_router("/measures", measures_router)
+    from carehouse.referrals.api import router as referrals_router
+
+    api.add_router("/referrals", referrals_router)
 
 
 _register_routers()

@@ -10,6 +10,7 @@ from django.urls import reverse
 from carehouse.core.actor import Actor
 from carehouse.core.roles import Role
 from carehouse.core.rules import has_permission
+from carehouse.core.services.notifications import unread_count
 
 
 def navigation_for(actor: Actor | None, path: str) -> list[dict[str, Any]]:
@@ -20,6 +21,8 @@ def navigation_for(actor: Actor | None, path: str) -> list[dict[str, Any]]:
         items.append(("People", reverse("people:list")))
     if has_permission(actor, "careplans.view_caseload"):
         items.append(("Caseload", reverse("careplans:caseload")))
+    if has_permission(actor, "referrals.view_caseload"):
+        items.append(("Referrals", reverse("referrals:caseload")))
     if has_permission(actor, "measures.acknowledge_alert"):
         items.append(("Alerts", reverse("measures:alerts")))
     if has_permission(actor, "measures.view_experience"):
@@ -28,12 +31,17 @@ def navigation_for(actor: Actor | None, path: str) -> list[dict[str, Any]]:
         items.append(("My record", reverse("people:mine")))
         items.append(("My care plan", reverse("careplans:mine")))
         items.append(("My questionnaires", reverse("measures:mine")))
+        items.append(("My referrals", reverse("referrals:mine")))
     if actor.role == Role.CARER:
         items.append(("People I care for", reverse("people:cared_for")))
     if actor.gives_direct_care or actor.role in (Role.PROVIDER_STAFF, Role.ADMINISTRATOR):
         items.append(("Find services", reverse("directory:search")))
     if actor.role == Role.PERSON:
         items.append(("Services for me", reverse("directory:mine")))
+    if actor.role == Role.PROVIDER_STAFF and has_permission(actor, "referrals.answer_referrals"):
+        items.append(("Referrals", reverse("referrals:inbox")))
+    if actor.role == Role.PRACTITIONER and has_permission(actor, "referrals.view_gp_messages"):
+        items.append(("Messages to GP", reverse("referrals:gp_messages")))
     if actor.role == Role.PROVIDER_STAFF and has_permission(actor, "directory.keep_entries"):
         items.append(("Directory entries", reverse("directory:organisations")))
     if has_permission(actor, "directory.decide_claims"):
@@ -64,4 +72,5 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "actor": actor,
         "signed_in_user": user,
         "navigation": navigation_for(actor, request.path),
+        "notifications_unread": unread_count(user) if user is not None else 0,
     }

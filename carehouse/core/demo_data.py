@@ -37,6 +37,7 @@ from carehouse.people.models import (
     PersonalContact,
     Sex,
 )
+from carehouse.referrals.demo_data import seed_referrals
 
 DEMO_PASSWORD = "carehouse-demo"
 #: The demo administrator's authenticator key (base32), printed by ``carehouse demo``.
@@ -214,6 +215,8 @@ def seed(*, people: int = 300, seed_value: int = 2026) -> DemoSummary:
         seed_measures(created, seed_value=seed_value)
         # A directory of community services around Rotherham, one organisation claimed by Jo Evans's.
         seed_directory()
+        # Referrals to those services in every state, made and answered through the referral services.
+        seed_referrals(seed_value)
     return summary
 
 

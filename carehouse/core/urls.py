@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from carehouse.core.views import admin, auth, jobs, start, tokens
+from carehouse.core.views import admin, auth, jobs, notifications, start, tokens
 
 app_name = "core"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("choose-role", auth.choose_role_view, name="choose_role"),
     path("account", auth.account_view, name="account"),
     path("account/two-factor", auth.two_factor_view, name="two_factor"),
+    path("notifications", notifications.notifications, name="notifications"),
+    path("notifications/read", notifications.mark_all_read, name="notifications_read"),
     path("account/api-tokens", tokens.api_tokens, name="api_tokens"),
     path("account/api-tokens/<int:token_id>/revoke", tokens.revoke_api_token, name="revoke_api_token"),
     path("admin/organisations", admin.organisations, name="organisations"),

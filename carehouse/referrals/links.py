@@ -1,8 +1,9 @@
 """Signed, expiring email links for services that have no Carehouse accounts (the Gravity "light" pattern).
 
 A link carries the referral's id and its ``provider_link_nonce``, signed with the site's secret
-key and a salt of its own. It works for ``REFERRAL_LINK_MAX_AGE_DAYS``; a new nonce (when the
-referral closes, is sent on, or its consent is withdrawn) revokes every link already sent.
+key and a salt of its own. It works for ``REFERRAL_LINK_MAX_AGE_DAYS``; a new nonce revokes every
+link already sent (``transition`` gives one when a referral is marked entered in error). A closed
+referral's link still opens it, read only; once consent is withdrawn it shows no personal details.
 Whoever holds a valid link acts as the receiving service for that one referral, and is audited
 as such with the address the link was sent to.
 """

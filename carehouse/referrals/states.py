@@ -106,12 +106,14 @@ REASONS: dict[str, tuple[Reason, ...]] = {
     ),
     ReferralState.ON_HOLD: (Reason.WAITLISTED, Reason.PAUSED_BY_PERSON, Reason.OTHER),
 }
-#: Reasons only some parties may give: only Carehouse's timer expires a referral.
+#: Reasons only some parties may give: only Carehouse's timer expires a referral, and it gives no other
+#: reason (any reason not listed here is for people, not the timer).
 REASONS_FOR_PARTY: dict[Reason, frozenset[Party]] = {
     Reason.EXPIRED: frozenset({Party.SYSTEM}),
     Reason.WITHDRAWN_BY_REFERRER: frozenset({Party.REFERRER}),
     Reason.REFERRED_ELSEWHERE: frozenset({Party.REFERRER}),
 }
+PEOPLE = frozenset({Party.REFERRER, Party.PROVIDER, Party.PERSON})
 #: Reasons that mean the person said no: the message back to the GP carries "Social prescribing declined".
 PERSON_DECLINED_REASONS = frozenset({Reason.DECLINED_BY_PERSON, Reason.PERSON_DECLINED})
 
@@ -185,7 +187,7 @@ def reasons_for(to_state: str, party: Party) -> list[Reason]:
     return [
         reason
         for reason in REASONS.get(ReferralState(to_state), ())
-        if party in REASONS_FOR_PARTY.get(reason, frozenset(Party))
+        if party in REASONS_FOR_PARTY.get(reason, PEOPLE)
     ]
 
 

@@ -11,6 +11,7 @@ app_name = "referrals"
 urlpatterns: list[URLPattern] = [
     # Referring: from a plan action, a shortlist or the directory; the person referring themselves.
     path("new/<int:person_id>", refer.new, name="new"),
+    path("new", refer.choose_person, name="choose_person"),
     path("self/<uuid:service_id>", person.self_refer, name="self_refer"),
     # The referrer's side.
     path("caseload", referrer.caseload, name="caseload"),
@@ -31,6 +32,7 @@ urlpatterns: list[URLPattern] = [
     # The person.
     path("mine", person.mine, name="mine"),
     path("<int:referral_id>/feedback", person.feedback, name="feedback"),
+    path("<int:referral_id>/withdraw", person.withdraw, name="withdraw"),
     # Messages back to the GP.
     path("gp-messages", gp.messages, name="gp_messages"),
     path("gp-messages/<int:message_id>", gp.message, name="gp_message"),

@@ -1,4 +1,4 @@
-"""FHIR R4 endpoints, included at /fhir/: care and support plans, and outcome measures (``measures.fhir_views``)."""
+"""FHIR R4 endpoints, included at /fhir/: care and support plans, outcome measures and referrals."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django.urls import URLPattern, path
 
 from carehouse.careplans.fhir import views
 from carehouse.measures import fhir_views as measures
+from carehouse.referrals import fhir_views as referrals
 
 app_name = "fhir"
 
@@ -20,4 +21,8 @@ urlpatterns: list[URLPattern] = [
     path("QuestionnaireResponse/<str:resource_id>", measures.response_read, name="questionnaire-response-read"),
     path("Observation", measures.observation_search, name="observation-search"),
     path("Observation/<str:resource_id>", measures.observation_read, name="observation-read"),
+    path("ServiceRequest", referrals.service_request_search, name="service-request-search"),
+    path("ServiceRequest/<str:resource_id>", referrals.service_request_read, name="service-request-read"),
+    path("Task", referrals.task_search, name="task-search"),
+    path("Task/<str:resource_id>", referrals.task_read, name="task-read"),
 ]

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from carehouse.core.actor import Actor
@@ -52,7 +52,12 @@ def record(
     with transaction.atomic():
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None:
-            head = AuditChainHead.objects.create(pk=1, sequence=0, hash=GENESIS_HASH)
+            # The very first event: two writers may both find no head; one creation wins, the other waits for it.
+            try:
+                with transaction.atomic():
+                    AuditChainHead.objects.create(pk=1, sequence=0, hash=GENESIS_HASH)
+            except IntegrityError:
+                pass
             head = AuditChainHead.objects.select_for_update().get(pk=1)
         user = actor.user
         event = AuditEvent(

@@ -323,6 +323,48 @@ def record_response(
     return response
 
 
+def record_for_referral(
+    actor: Actor,
+    person: Person,
+    instrument: Instrument,
+    sent: Mapping[str, object],
+    *,
+    organisation: Organisation,
+    referral_reference: str,
+    goal: Goal | None = None,
+    completed_by_label: str = "",
+) -> MeasureResponse:
+    """A receiving service records an end-of-support questionnaire completed with the person.
+
+    Only ``carehouse.referrals.services.measures`` calls this, once it has checked that the actor
+    is the referral's receiving service and that the person's consent still covers it. The
+    response is completed on the person's behalf (timepoint end of support), linked to the
+    referral by its reference and to the referral's goal.
+    """
+    if not instrument.can_be_completed:
+        raise ValidationError({"instrument": f"{instrument.title} cannot be used yet: select another questionnaire"})
+    answers = clean_answers(instrument.parsed, sent, complete=True)
+    plan, goal = _links(person, None, goal)
+    with transaction.atomic():
+        response = _new_response(
+            organisation, person, instrument, Timepoint.END_OF_SUPPORT, plan, goal, referral_reference, None
+        )
+        _complete(actor, response, answers, mode=CompletedBy.STAFF)
+        if completed_by_label:
+            # Who filled it in, as the referral's history names them (a link holder has no account).
+            MeasureResponse.objects.filter(pk=response.pk).update(completed_by_label=completed_by_label[:300])
+            response.completed_by_label = completed_by_label[:300]
+        audit.record(
+            actor,
+            AuditAction.CREATE,
+            obj=response,
+            person_id=person.pk,
+            summary=f"Recorded {instrument.title} at the end of support for referral {referral_reference}"[:300],
+            changes=_scores_summary(response),
+        )
+    return response
+
+
 def correct_response(
     actor: Actor, original: MeasureResponse, sent: Mapping[str, object], *, reason: str
 ) -> MeasureResponse:

@@ -38,7 +38,7 @@ from carehouse.directory.models import (
     ServiceStatus,
 )
 from carehouse.people.models import Consent, ConsentPurpose, Person
-from carehouse.referrals.models import EventKind, Priority, Referral, ReferralEvent, Source
+from carehouse.referrals.models import EventKind, Priority, Referral, ReferralEvent, Source, new_link_nonce
 from carehouse.referrals.states import (
     CLOSING_STATES,
     OPEN_STATES,
@@ -505,6 +505,8 @@ def transition(
             changes["accepted_at"] = now
         if to in CLOSING_STATES or to == ReferralState.ENTERED_IN_ERROR:
             changes["closed_at"] = now
+        if to == ReferralState.ENTERED_IN_ERROR:
+            changes["provider_link_nonce"] = new_link_nonce()  # links already emailed stop working
         updated = Referral.objects.filter(pk=current.pk, status=current.status, version=current.version).update(
             **changes
         )
