@@ -185,9 +185,7 @@ def next_states(from_state: str, party: Party) -> list[ReferralState]:
 def reasons_for(to_state: str, party: Party) -> list[Reason]:
     """The reasons this party may give for a move into ``to_state`` (empty: no reason asked)."""
     return [
-        reason
-        for reason in REASONS.get(ReferralState(to_state), ())
-        if party in REASONS_FOR_PARTY.get(reason, PEOPLE)
+        reason for reason in REASONS.get(ReferralState(to_state), ()) if party in REASONS_FOR_PARTY.get(reason, PEOPLE)
     ]
 
 
