@@ -6,11 +6,15 @@ The visitor checks every page it lands on, including each form sent back with it
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
 from carehouse.core.demo_data import DemoSummary
 from carehouse.people.models import Consent, Person
+from carehouse.referrals.models import MessageToGP, Referral
+from carehouse.referrals.states import ReferralState
 from tests.system.browser import Visitor
 from tests.system.steps import sign_in
 
@@ -98,3 +102,44 @@ def test_carer_pages(visitor: Visitor, demo: DemoSummary) -> None:
 
     # Then they see that record, and every page passes axe
     expect(visitor.page.get_by_role("heading", name="Personal details")).to_be_visible()
+
+
+def test_referral_pages_and_their_errors(visitor: Visitor, demo: DemoSummary) -> None:
+    sent = Referral.objects.filter(status=ReferralState.SENT, receiving_organization__claimed_by__ods_code="V99001")
+    waiting = sent.order_by("pk").first()
+    closed = Referral.objects.filter(status__in=["rejected", "completed", "failed", "cancelled"])
+    made = closed.filter(referring_organisation__ods_code="U99001").order_by("pk").first()
+    message = MessageToGP.objects.filter(practice__ods_code="Y99001").order_by("pk").first()
+    assert waiting is not None and made is not None and message is not None, "The demo should have referrals"
+
+    # The provider's inbox, a new referral, and its forms sent back with their errors
+    sign_in(visitor, "provider@example.org")
+    visit_each_menu_item(visitor)
+    visitor.visit(f"/referrals/inbox/{waiting.pk}")
+    visitor.click_and_load(visitor.page.get_by_role("main").get_by_role("button", name="Decline the referral"))
+    submit_empty(visitor, "Decline the referral", "Select a reason")
+    visitor.visit(f"/referrals/inbox/{waiting.pk}")
+    visitor.follow("Record contact with the person")
+    submit_empty(visitor, "Save")
+    visitor.visit("/notifications")
+    visitor.click_and_load(visitor.page.get_by_role("banner").get_by_role("button", name="Sign out"))
+
+    # The link worker's caseload and a closed referral, with its follow-up, goal and note forms
+    sign_in(visitor, "linkworker@example.org")
+    visit_each_menu_item(visitor)
+    visitor.visit(f"/referrals/{made.pk}")
+    expect(visitor.page.get_by_role("main").get_by_role("heading", level=1)).to_contain_text(made.reference)
+    visitor.click_and_load(visitor.page.get_by_role("banner").get_by_role("button", name="Sign out"))
+
+    # A practitioner's messages back to the GP
+    sign_in(visitor, "practitioner@example.org")
+    visitor.visit(f"/referrals/gp-messages/{message.pk}")
+    expect(visitor.page.get_by_role("main")).to_contain_text(message.referral.reference)
+    visitor.click_and_load(visitor.page.get_by_role("banner").get_by_role("button", name="Sign out"))
+
+    # The person's referrals, and the feedback form sent back empty
+    sign_in(visitor, "person@example.org")
+    visit_each_menu_item(visitor)
+    visitor.follow("My referrals")
+    visitor.click_and_load(visitor.page.get_by_role("main").get_by_role("link", name=re.compile("^Tell us how it went")))
+    submit_empty(visitor, "Send", "Select how helpful")
