@@ -19,14 +19,18 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import connections
 from django.db.models.signals import post_migrate
+from django.test import Client
 
 from carehouse.core.actor import Actor
 from carehouse.core.models import Organisation
+from carehouse.core.models.audit import AuditAction
 from carehouse.core.roles import Role
+from carehouse.core.services import audit
 from carehouse.core.tests.factories import MembershipFactory, UserFactory
-from carehouse.referrals.models import EventKind, Referral, ReferralEvent
+from carehouse.referrals.models import EventKind, IdempotencyKey, Referral, ReferralEvent
 from carehouse.referrals.services import referrals as services
 from carehouse.referrals.states import Reason, ReferralState
+from carehouse.referrals.tests.test_api import Api, body
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -210,3 +214,29 @@ def test_the_same_person_answering_twice_at_once_counts_once(make_referral, vic_
         referral.refresh_from_db()
         assert after_sending(referral) == [("sent", "accepted", "provider")]
         close(referral, lena_actor)
+
+
+def test_two_concurrent_requests_with_one_key_write_one_referral(lena, lena_actor, mary, walks, mary_consent):
+    """Really at once: both answers name the same referral, and only one was written."""
+    # The audit chain's head row is created by the first audit event ever; make it exist, as it does in use.
+    audit.record(lena_actor, AuditAction.READ, summary="Before the race")
+    barrier = threading.Barrier(2)
+    answers: list[Any] = []
+
+    def send() -> None:
+        try:
+            client = Api(Client(), lena)
+            barrier.wait(timeout=10)
+            answers.append(client.post("", body(mary, walks), HTTP_IDEMPOTENCY_KEY="at-once"))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(answer.status_code for answer in answers) == [200, 201], [a.content for a in answers]
+    assert answers[0].json()["id"] == answers[1].json()["id"]
+    assert Referral.objects.count() == 1 and IdempotencyKey.objects.count() == 1
+    assert ReferralEvent.objects.filter(kind=EventKind.CREATED).count() == 1
