@@ -13,15 +13,14 @@ from fhir.resources.R4B import get_fhir_model_class
 from carehouse.careplans.fhir.bindings import check_resource
 from carehouse.careplans.fhir.export import ExportError
 from carehouse.careplans.tests.conftest import add_action, add_goal
-from carehouse.core.actor import Actor
 from carehouse.core.models import AuditEvent, Membership, OrganisationType
 from carehouse.core.models.audit import AuditAction
 from carehouse.core.roles import Role
-from carehouse.core.services.accounts import issue_api_token
 from carehouse.core.tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from carehouse.directory.models import Service
 from carehouse.directory.tests.conftest import ROTHERHAM
 from carehouse.directory.tests.factories import DirectoryOrganizationFactory, make_service
+from carehouse.measures.tests.test_fhir import FHIR_JSON, Fhir
 from carehouse.people.models import Consent, ConsentPurpose, ConsentScope, Person
 from carehouse.people.services import withdraw_consent
 from carehouse.people.tests.factories import ConsentFactory
@@ -29,20 +28,7 @@ from carehouse.referrals import fhir as referrals_fhir
 from carehouse.referrals.models import Referral
 from carehouse.referrals.states import SERVICE_REQUEST_STATUS, TASK_STATUS, Outcome, Reason, ReferralState
 
-FHIR_JSON = "application/fhir+json"
 ALL_ROUTES = ("link_workers", "professionals", "self_referral")
-
-
-class Fhir:
-    def __init__(self, client: Client, membership: Membership | None) -> None:
-        self.client = client
-        self.headers: dict[str, str] = {}
-        if membership is not None:
-            _, secret = issue_api_token(Actor.for_membership(membership), "test")
-            self.headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
-
-    def get(self, path: str, **query: str) -> Any:
-        return self.client.get(f"/fhir/{path}", query, **self.headers)
 
 
 @pytest.fixture

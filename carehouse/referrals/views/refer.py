@@ -11,6 +11,7 @@ directory's way in: choose the person first.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -147,6 +148,44 @@ def _initial_reason(action: Action | None) -> str:
     return f"{text}\n\nTheir goal: {goal}" if goal and goal != text else text
 
 
+def _referral_form(
+    request: HttpRequest,
+    context: dict[str, Any],
+    service: Service,
+    check: PreFlight,
+    checks: dict[str, Any],
+    form: ReferralForm,
+    send: Callable[[dict[str, Any]], HttpResponse],
+) -> HttpResponse:
+    """The referral form (new or sent on): on a post, send it, or show it again with the errors (409 on a clash)."""
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if not checks["can_refer"]:
+            form.is_valid()
+            form.add_error(None, checks["problems"])
+        elif form.is_valid():
+            try:
+                return send(form.cleaned_data)
+            except ReferralConflict as conflict:
+                form.add_error(None, conflict.messages)
+                status = 409
+            except ValidationError as error:
+                show_errors(form, error)
+    context.update(
+        {
+            "service": service,
+            "organisation": _organisation_name(service),
+            "service_href": reverse("directory:service", args=[service.id]),
+            "checks": checks,
+            "consent": check.consent,
+            "form": form,
+            "action_url": request.get_full_path(),
+        }
+    )
+    return render(request, "referrals/referrer/new.jinja", context, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 @actor_required("referrals.refer")
 def new(request: HttpRequest, person_id: int) -> HttpResponse:
@@ -179,49 +218,32 @@ def new(request: HttpRequest, person_id: int) -> HttpResponse:
         consent_question=question,
     )
     checks = _checks(check)
-    status = 200
-    if request.method == "POST":
-        if not checks["can_refer"]:
-            form.is_valid()
-            form.add_error(None, checks["problems"])
-        elif form.is_valid():
-            try:
-                referral = referrer_services.refer(
-                    actor,
-                    person,
-                    service,
-                    reason_for_referral=form.cleaned_data["reason_for_referral"],
-                    information_for_service=form.cleaned_data["information_for_service"],
-                    priority=form.cleaned_data["priority"],
-                    source=_source(action, shortlist),
-                    plan_action=action,
-                    consent_given=form.consent_given,
-                )
-            except ValidationError as error:
-                show_errors(form, error)
-            else:
-                messages.success(
-                    request,
-                    f"Referral {referral.reference} has been sent to {service.name}. "
-                    f"They should answer by {format_date(referral.respond_by)}.",
-                )
-                return redirect("referrals:detail", referral_id=referral.pk)
-        status = 400
-    context.update(
-        {
-            "service": service,
-            "organisation": _organisation_name(service),
-            "service_href": reverse("directory:service", args=[service.id]),
-            "checks": checks,
-            "consent": check.consent,
-            "form": form,
-            "action_url": request.get_full_path(),
-            "submit": "Send referral",
-            "heading": f"Refer {person.full_name} to {service.name}",
-            "change_service_href": base + _query(action=action.pk if action else ""),
-        }
-    )
-    return render(request, "referrals/referrer/new.jinja", context, status=status)
+
+    def send(data: dict[str, Any]) -> HttpResponse:
+        referral = referrer_services.refer(
+            actor,
+            person,
+            service,
+            reason_for_referral=data["reason_for_referral"],
+            information_for_service=data["information_for_service"],
+            priority=data["priority"],
+            source=_source(action, shortlist),
+            plan_action=action,
+            consent_given=form.consent_given,
+        )
+        messages.success(
+            request,
+            f"Referral {referral.reference} has been sent to {service.name}. "
+            f"They should answer by {format_date(referral.respond_by)}.",
+        )
+        return redirect("referrals:detail", referral_id=referral.pk)
+
+    page = {
+        "submit": "Send referral",
+        "heading": f"Refer {person.full_name} to {service.name}",
+        "change_service_href": base + _query(action=action.pk if action else ""),
+    }
+    return _referral_form(request, context | page, service, check, checks, form, send)
 
 
 @require_GET
@@ -295,47 +317,26 @@ def reroute(request: HttpRequest, referral_id: int) -> HttpResponse:
         consent_question=question,
     )
     checks = _checks(check, ignore_duplicate=referral)
-    status = 200
-    if request.method == "POST":
-        if not checks["can_refer"]:
-            form.is_valid()
-            form.add_error(None, checks["problems"])
-        elif form.is_valid():
-            try:
-                new_referral = referrer_services.reroute(
-                    actor,
-                    referral,
-                    service,
-                    reason_for_referral=form.cleaned_data["reason_for_referral"],
-                    information_for_service=form.cleaned_data["information_for_service"],
-                    priority=form.cleaned_data["priority"],
-                    consent_given=form.consent_given,
-                )
-            except ReferralConflict as conflict:
-                form.add_error(None, conflict.messages)
-                status = 409
-            except ValidationError as error:
-                show_errors(form, error)
-            else:
-                messages.success(
-                    request,
-                    f"Referral {new_referral.reference} has been sent to {service.name}, "
-                    f"in place of {referral.reference}.",
-                )
-                return redirect("referrals:detail", referral_id=new_referral.pk)
-        status = status if status == 409 else 400
-    context.update(
-        {
-            "service": service,
-            "organisation": _organisation_name(service),
-            "service_href": reverse("directory:service", args=[service.id]),
-            "checks": checks,
-            "consent": check.consent,
-            "form": form,
-            "action_url": request.get_full_path(),
-            "submit": "Send to this service",
-            "heading": f"Send {person.full_name}'s referral on to {service.name}",
-            "change_service_href": base,
-        }
-    )
-    return render(request, "referrals/referrer/new.jinja", context, status=status)
+
+    def send(data: dict[str, Any]) -> HttpResponse:
+        new_referral = referrer_services.reroute(
+            actor,
+            referral,
+            service,
+            reason_for_referral=data["reason_for_referral"],
+            information_for_service=data["information_for_service"],
+            priority=data["priority"],
+            consent_given=form.consent_given,
+        )
+        messages.success(
+            request,
+            f"Referral {new_referral.reference} has been sent to {service.name}, in place of {referral.reference}.",
+        )
+        return redirect("referrals:detail", referral_id=new_referral.pk)
+
+    page = {
+        "submit": "Send to this service",
+        "heading": f"Send {person.full_name}'s referral on to {service.name}",
+        "change_service_href": base,
+    }
+    return _referral_form(request, context | page, service, check, checks, form, send)
