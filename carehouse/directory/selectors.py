@@ -97,6 +97,14 @@ def get_service(service_id: uuid.UUID) -> Service:
     return service
 
 
+def get_service_to_refer(service_id: uuid.UUID) -> Service:
+    """One service and its organisation, without what its page shows (for referring to it); 404 when there is none."""
+    service = Service.objects.select_related("organization").filter(id=service_id).first()
+    if service is None:
+        raise Http404("No service found")
+    return service
+
+
 def service_terms(ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Attribute]]:
     """The taxonomy terms each service is tagged with (HSDS attributes), by service id."""
     found: dict[uuid.UUID, list[Attribute]] = {}

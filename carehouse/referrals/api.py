@@ -283,7 +283,7 @@ def create_with_key(
 
 def _service(service_id: uuid.UUID) -> Service:
     try:
-        return directory_selectors.get_service(service_id)
+        return directory_selectors.get_service_to_refer(service_id)
     except Http404 as error:
         raise ValidationError({"service_id": "No service in the directory has this id"}) from error
 

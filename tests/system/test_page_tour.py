@@ -141,5 +141,7 @@ def test_referral_pages_and_their_errors(visitor: Visitor, demo: DemoSummary) ->
     sign_in(visitor, "person@example.org")
     visit_each_menu_item(visitor)
     visitor.follow("My referrals")
-    visitor.click_and_load(visitor.page.get_by_role("main").get_by_role("link", name=re.compile("^Tell us how it went")))
+    visitor.click_and_load(
+        visitor.page.get_by_role("main").get_by_role("link", name=re.compile("^Tell us how it went"))
+    )
     submit_empty(visitor, "Send", "Select how helpful")

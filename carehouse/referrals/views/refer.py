@@ -54,7 +54,7 @@ def _service_param(value: str | None) -> Service | None:
         service_id = uuid.UUID(value)
     except ValueError as error:
         raise Http404("No service found") from error
-    return directory_selectors.get_service(service_id)
+    return directory_selectors.get_service_to_refer(service_id)
 
 
 def _int_param(value: str | None) -> int | None:
