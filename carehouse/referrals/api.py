@@ -140,7 +140,7 @@ class ConflictOut(Schema):
 # -- building the answers ----------------------------------------------------------------------
 
 
-def _out(actor: Actor, referral: Referral) -> ReferralOut:
+def _out(actor: Actor, referral: Referral, covered: set[int] | None = None) -> ReferralOut:
     party = services.party_for(actor, referral)
     name: str | None = None
     reason: str | None = None
@@ -149,7 +149,7 @@ def _out(actor: Actor, referral: Referral) -> ReferralOut:
         name = referral.person.full_name
         reason, information = referral.reason_for_referral, referral.information_for_service
     elif party == Party.PROVIDER:
-        shared = selectors.shared_details(referral)
+        shared = selectors.shared_details(referral, consent_active=None if covered is None else referral.pk in covered)
         if shared.consent_active:
             name, reason, information = shared.name, shared.reason_for_referral, shared.information_for_service
     return ReferralOut(
@@ -401,7 +401,8 @@ def list_referrals(request: HttpRequest, filters: Query[ReferralFilter]) -> Refe
         },
         purpose="api",
     )
-    return ReferralPage(items=[_out(actor, referral) for referral in page], count=count)
+    covered = selectors.covered_by_consent(page)
+    return ReferralPage(items=[_out(actor, referral, covered) for referral in page], count=count)
 
 
 @router.get("/{referral_id}", response=ReferralOut, summary="One referral (audited)")

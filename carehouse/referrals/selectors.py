@@ -13,6 +13,7 @@ A referral the actor may not see is "not found" (404). Reading one writes an aud
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -23,8 +24,9 @@ from carehouse.core.actor import Actor
 from carehouse.core.models.audit import AuditAction
 from carehouse.core.roles import Role
 from carehouse.core.services import audit
+from carehouse.people.models import Consent
 from carehouse.referrals.models import MessageToGP, Referral, ReferralEvent, Source
-from carehouse.referrals.services.referrals import consent_covers
+from carehouse.referrals.services.referrals import REFERRAL_CONSENT_PURPOSES, consent_covers
 from carehouse.referrals.states import ReferralState
 
 RELATED = ("person", "service", "receiving_organization", "referring_organisation", "referred_by", "consent", "goal")
@@ -109,9 +111,46 @@ class SharedDetails:
     information_for_service: str = ""
 
 
-def shared_details(referral: Referral, on: datetime.date | None = None) -> SharedDetails:
-    """The person's details as the receiving service sees them; nothing personal once consent has gone."""
-    if not consent_covers(referral, on):
+def covered_by_consent(referrals: Iterable[Referral], on: datetime.date | None = None) -> set[int]:
+    """The ids of those referrals whose person's consent covers the receiving organisation now: one query for a page.
+
+    The same rule as ``services.referrals.covering_consent``: an active consent (social prescribing or
+    direct care) naming the directory organisation, or the Carehouse organisation that has claimed it.
+    """
+    wanted = list(referrals)
+    if not wanted:
+        return set()
+    consents = (
+        Consent.objects.active(on)
+        .filter(person_id__in={r.person_id for r in wanted}, purpose__in=REFERRAL_CONSENT_PURPOSES)
+        .prefetch_related("recipient_directory_organisations", "recipient_organisations")
+    )
+    covered: dict[int, set[object]] = {}
+    for consent in consents:
+        names = covered.setdefault(consent.person_id, set())
+        names.update(("directory", o.pk) for o in consent.recipient_directory_organisations.all())
+        names.update(("carehouse", o.pk) for o in consent.recipient_organisations.all())
+    found = set()
+    for referral in wanted:
+        names = covered.get(referral.person_id, set())
+        claimed_by = referral.receiving_organization.claimed_by_id
+        if ("directory", referral.receiving_organization_id) in names or (
+            claimed_by is not None and ("carehouse", claimed_by) in names
+        ):
+            found.add(referral.pk)
+    return found
+
+
+def shared_details(
+    referral: Referral, on: datetime.date | None = None, *, consent_active: bool | None = None
+) -> SharedDetails:
+    """The person's details as the receiving service sees them; nothing personal once consent has gone.
+
+    ``consent_active``: already worked out for a page of referrals (``covered_by_consent``).
+    """
+    if consent_active is None:
+        consent_active = consent_covers(referral, on)
+    if not consent_active:
         return SharedDetails(consent_active=False)
     person = referral.person
     day = on or timezone.localdate()

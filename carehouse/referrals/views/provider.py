@@ -143,8 +143,8 @@ def _link_problem(request: HttpRequest, message: str) -> HttpResponse:
 # -- the inbox ------------------------------------------------------------------------------------------
 
 
-def _row(referral: Referral, now: Any) -> dict[str, Any]:
-    details = selectors.shared_details(referral, timezone.localdate(now))
+def _row(referral: Referral, now: Any, covered: set[int]) -> dict[str, Any]:
+    details = selectors.shared_details(referral, timezone.localdate(now), consent_active=referral.pk in covered)
     return {
         "referral": referral,
         "href": reverse("referrals:inbox_detail", args=[referral.pk]),
@@ -181,7 +181,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
         chosen = chosen.order_by("-last_activity_at", "-pk")
     page = Paginator(chosen, REFERRALS_PER_PAGE).get_page(request.GET.get("page"))
     now = timezone.now()
-    rows = [_row(referral, now) for referral in page.object_list]
+    covered = selectors.covered_by_consent(page.object_list, timezone.localdate(now))
+    rows = [_row(referral, now, covered) for referral in page.object_list]
     audit.record(
         actor,
         AuditAction.SEARCH,
