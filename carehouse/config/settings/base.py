@@ -218,6 +218,8 @@ REFERRAL_DEFAULT_RESPONSE_DAYS = int(os.environ.get("REFERRAL_DEFAULT_RESPONSE_D
 REFERRAL_REMINDER_DAYS_BEFORE = (7, 2)
 REFERRAL_FIRST_CONTACT_DAYS = int(os.environ.get("REFERRAL_FIRST_CONTACT_DAYS", "10"))
 REFERRAL_FOLLOW_UP_DAYS = int(os.environ.get("REFERRAL_FOLLOW_UP_DAYS", "42"))
+#: How often the job worker applies the referral timers (reminders and expiry).
+REFERRAL_TIMERS_EVERY_MINUTES = int(os.environ.get("REFERRAL_TIMERS_EVERY_MINUTES", "60"))
 #: How long a signed email link lets a service without accounts answer a referral.
 REFERRAL_LINK_MAX_AGE_DAYS = int(os.environ.get("REFERRAL_LINK_MAX_AGE_DAYS", "30"))
 

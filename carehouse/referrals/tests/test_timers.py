@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime
 import io
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
+from django.tasks import TaskResultStatus
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from carehouse.core.models import Notification
 from carehouse.referrals.models import EventKind, GPMessageKind, MessageToGP, Referral, ReferralEvent
@@ -156,3 +159,23 @@ def test_the_command_prints_the_counts(sent):
 def test_the_task_runs_the_timers(sent):
     with time_machine.travel(_at(datetime.date(2027, 3, 6)), tick=False):
         assert run_referral_timers.call() == {"reminded": 1, "expired": 0, "skipped": 0}
+
+
+def _waiting_runs() -> list[Any]:
+    return list(DBTaskResult.objects.filter(task_path=run_referral_timers.module_path, status=TaskResultStatus.READY))
+
+
+def test_each_run_queues_the_next_an_hour_later(sent):
+    moment = _at(datetime.date(2027, 3, 6))
+    with time_machine.travel(moment, tick=False):
+        run_referral_timers.call()
+    [waiting] = _waiting_runs()
+    assert waiting.run_after == moment + datetime.timedelta(minutes=60)
+
+
+def test_scheduling_twice_queues_one_run(db):
+    out = io.StringIO()
+    call_command("referrals", "schedule", stdout=out)
+    call_command("referrals", "schedule", stdout=out)
+    assert out.getvalue().splitlines() == ["The job worker will run the referral timers hourly.", "Already scheduled."]
+    assert len(_waiting_runs()) == 1
