@@ -5,8 +5,12 @@ Each helper's tasks are kept in their own section below.
 
 from __future__ import annotations
 
+import datetime
+
+from django.conf import settings
 from django.tasks import task
 
+from carehouse.core.services.recurring import queue_next
 from carehouse.directory.services import keeping
 
 # == Keeping entries true: review reminders ======================================================================
@@ -16,9 +20,14 @@ from carehouse.directory.services import keeping
 def send_review_reminders() -> dict[str, int]:
     """Email keepers whose services are due for review (before, on and after the due date, each once).
 
-    Run it daily: ``send_review_reminders.enqueue()``, then ``carehouse db_worker`` sends it.
+    A recurring job (``core.services.recurring``): each run queues the next a day later, once
+    ``carehouse schedule_jobs`` has started it; ``carehouse directory remind`` does the same from cron.
     """
-    return keeping.send_review_reminders()
+    try:
+        return keeping.send_review_reminders()
+    finally:
+        every = settings.RECURRING_TASKS[send_review_reminders.module_path]
+        queue_next(send_review_reminders, every=datetime.timedelta(minutes=every))
 
 
 # == end of the keeping entries true section =====================================================================

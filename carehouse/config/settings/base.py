@@ -208,6 +208,12 @@ DIRECTORY_REMINDER_OFFSETS_DAYS = (-14, 0, 14)
 #: How far a postcode search looks when no distance is given, in metres (ALISS's web default).
 DIRECTORY_DEFAULT_RADIUS_METRES = 10_000
 
+# Jobs the worker repeats (``carehouse schedule_jobs`` starts them), and how often, in minutes.
+RECURRING_TASKS = {
+    "carehouse.referrals.tasks.run_referral_timers": 60,  # reminders to services, then expiry
+    "carehouse.directory.tasks.send_review_reminders": 24 * 60,  # directory entries due for review
+}
+
 # Where links in emails point (no trailing slash).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
@@ -218,8 +224,6 @@ REFERRAL_DEFAULT_RESPONSE_DAYS = int(os.environ.get("REFERRAL_DEFAULT_RESPONSE_D
 REFERRAL_REMINDER_DAYS_BEFORE = (7, 2)
 REFERRAL_FIRST_CONTACT_DAYS = int(os.environ.get("REFERRAL_FIRST_CONTACT_DAYS", "10"))
 REFERRAL_FOLLOW_UP_DAYS = int(os.environ.get("REFERRAL_FOLLOW_UP_DAYS", "42"))
-#: How often the job worker applies the referral timers (reminders and expiry).
-REFERRAL_TIMERS_EVERY_MINUTES = int(os.environ.get("REFERRAL_TIMERS_EVERY_MINUTES", "60"))
 #: How long a signed email link lets a service without accounts answer a referral.
 REFERRAL_LINK_MAX_AGE_DAYS = int(os.environ.get("REFERRAL_LINK_MAX_AGE_DAYS", "30"))
 

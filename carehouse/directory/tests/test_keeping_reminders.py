@@ -5,7 +5,11 @@ from __future__ import annotations
 import datetime
 
 import pytest
+import time_machine
+from django.tasks import TaskResultStatus
 from django.test import override_settings
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from carehouse.core.actor import Actor
 from carehouse.core.models import AuditEvent
@@ -142,3 +146,11 @@ def test_the_task_runs_the_reminders(service, mailoutbox, django_capture_on_comm
         result = send_review_reminders.call()
     assert result["services"] == 1
     assert len(mailoutbox) == 1
+
+
+def test_the_reminder_task_queues_its_next_run_a_day_later(db):
+    moment = timezone.now().replace(microsecond=0)
+    with time_machine.travel(moment, tick=False):
+        send_review_reminders.call()
+    waiting = DBTaskResult.objects.filter(task_path=send_review_reminders.module_path, status=TaskResultStatus.READY)
+    assert [w.run_after for w in waiting] == [moment + datetime.timedelta(days=1)]

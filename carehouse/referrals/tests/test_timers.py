@@ -173,9 +173,14 @@ def test_each_run_queues_the_next_an_hour_later(sent):
     assert waiting.run_after == moment + datetime.timedelta(minutes=60)
 
 
-def test_scheduling_twice_queues_one_run(db):
+def test_scheduling_twice_queues_one_run_of_each_recurring_job(db):
     out = io.StringIO()
-    call_command("referrals", "schedule", stdout=out)
-    call_command("referrals", "schedule", stdout=out)
-    assert out.getvalue().splitlines() == ["The job worker will run the referral timers hourly.", "Already scheduled."]
+    call_command("schedule_jobs", stdout=out)
+    call_command("schedule_jobs", stdout=out)
+    assert out.getvalue().splitlines() == [
+        "run_referral_timers: scheduled",
+        "send_review_reminders: scheduled",
+        "run_referral_timers: already scheduled",
+        "send_review_reminders: already scheduled",
+    ]
     assert len(_waiting_runs()) == 1

@@ -32,7 +32,7 @@ class Command(BaseCommand):
             self.stdout.write("Building the demo data…")
             logins = demo_data.seed(people=options["people"], seed_value=options["seed"]).logins
         print_logins(self.stdout.write, logins)
-        call_command("referrals", "schedule", stdout=self.stdout)  # the worker applies referral timers hourly
+        call_command("schedule_jobs", stdout=self.stdout)  # referral timers hourly, review reminders daily
         if options["no_server"]:
             return
         self.stdout.write(f"Carehouse is starting at http://127.0.0.1:{options['port']}/ (Ctrl+C to stop)")

@@ -1,6 +1,6 @@
 """``carehouse referrals timers [--now ISO]``: reminders to services and expiry of unanswered referrals.
 
-``carehouse referrals schedule`` instead hands the timers to the job worker (``carehouse db_worker``),
+``carehouse schedule_jobs`` instead hands the timers to the job worker (``carehouse db_worker``),
 which then runs them every hour by itself (``tasks.run_referral_timers`` queues its own next run).
 Without a worker, cron runs the timers every hour, for example
 
@@ -18,7 +18,6 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from carehouse.referrals import tasks
 from carehouse.referrals.services import timers
 
 
@@ -33,8 +32,8 @@ def _moment(value: str) -> datetime.datetime:
 class Command(BaseCommand):
     help = (
         "Referral tools. 'timers' sends the reminders due to services that have not answered and cancels "
-        "(expires) referrals never answered in time; cron can run it hourly (5 * * * * carehouse referrals timers). "
-        "'schedule' hands them to the job worker instead, which then runs them hourly by itself."
+        "(expires) referrals never answered in time. 'carehouse schedule_jobs' has the job worker run them hourly; "
+        "without a worker, cron can (5 * * * * carehouse referrals timers)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -44,13 +43,8 @@ class Command(BaseCommand):
             help="Send due reminders and expire unanswered referrals (cron runs it hourly)",
         )
         run.add_argument("--now", help="Act as if it were this moment (ISO 8601), for testing and catching up")
-        actions.add_parser("schedule", help="Have the job worker run the timers hourly from now on")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["action"] == "schedule":
-            queued = tasks.schedule_timers()
-            self.stdout.write("The job worker will run the referral timers hourly." if queued else "Already scheduled.")
-            return
         now = _moment(options["now"]) if options.get("now") else None
         counts = timers.run_timers(now)
         self.stdout.write(", ".join(f"{name}: {count}" for name, count in counts.items()))
