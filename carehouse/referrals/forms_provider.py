@@ -143,6 +143,23 @@ class StatusForm(forms.Form):
         return data
 
 
+def _optional_note() -> forms.CharField:
+    return forms.CharField(
+        label="Note (optional)",
+        widget=forms.Textarea,
+        required=False,
+        max_length=MAX_TEXT,
+        help_text=NOTE_HINT,
+        error_messages={"max_length": f"The note must be {MAX_TEXT:,} characters or fewer"},
+    )
+
+
+def _no_later_than_today(form: forms.Form, name: str) -> None:
+    field = form.fields[name]
+    assert isinstance(field, DateField)
+    field.latest = timezone.localdate()
+
+
 class ContactForm(forms.Form):
     """A contact with the person (or an attempt at one)."""
 
@@ -169,20 +186,11 @@ class ContactForm(forms.Form):
         choices=[(key, presenters.CONTACT_RESULTS[key]) for key in CONTACT_RESULTS],
         error_messages={"required": "Select what happened", "invalid_choice": "Select what happened"},
     )
-    note = forms.CharField(
-        label="Note (optional)",
-        widget=forms.Textarea,
-        required=False,
-        max_length=MAX_TEXT,
-        help_text=NOTE_HINT,
-        error_messages={"max_length": f"The note must be {MAX_TEXT:,} characters or fewer"},
-    )
+    note = _optional_note()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["contact_on"]
-        assert isinstance(field, DateField)
-        field.latest = timezone.localdate()
+        _no_later_than_today(self, "contact_on")
 
     def clean_contact_time(self) -> datetime.time | None:
         value = str(self.cleaned_data.get("contact_time") or "").strip()
@@ -216,17 +224,8 @@ class AttendanceForm(forms.Form):
         choices=[("yes", "Yes"), ("no", "No")],
         error_messages={"required": "Select yes if the person attended", "invalid_choice": "Select yes or no"},
     )
-    note = forms.CharField(
-        label="Note (optional)",
-        widget=forms.Textarea,
-        required=False,
-        max_length=MAX_TEXT,
-        help_text=NOTE_HINT,
-        error_messages={"max_length": f"The note must be {MAX_TEXT:,} characters or fewer"},
-    )
+    note = _optional_note()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["session_on"]
-        assert isinstance(field, DateField)
-        field.latest = timezone.localdate()
+        _no_later_than_today(self, "session_on")

@@ -9,6 +9,7 @@ organisations get "not found". A person opening ``/referrals/<id>`` gets their o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -276,49 +277,57 @@ def change_status(request: HttpRequest, referral_id: int) -> HttpResponse:
     return _render_detail(request, actor, referral, {key: form}, status=status)
 
 
-@require_POST
-@actor_required("referrals.refer")
-def follow_up(request: HttpRequest, referral_id: int) -> HttpResponse:
+def _act(
+    request: HttpRequest,
+    referral_id: int,
+    form_class: type[forms.Form],
+    key: str,
+    prefix: str,
+    act: Callable[[Actor, Referral, dict[str, Any]], tuple[Referral, str, str]],
+) -> HttpResponse:
+    """Check the posted form (``key`` on the page, ``prefix`` on its fields) and act on the referral; show the
+    referral again with the errors if either fails.
+
+    ``act`` returns the changed referral, the message to show and the part of the page to go back to.
+    """
     actor, referral = _referrer_referral(request, referral_id, audited=False)
-    form = FollowUpForm(request.POST, prefix="follow")
+    form = form_class(request.POST, prefix=prefix)
     if form.is_valid():
         try:
-            updated = referrer_services.follow_up(actor, referral, form.cleaned_data["note"])
+            updated, message, anchor = act(actor, referral, form.cleaned_data)
         except ValidationError as error:
             show_errors(form, error)
         else:
-            return _done(request, updated, f"Referral {updated.reference} has been marked as followed up.")
-    return _render_detail(request, actor, referral, {"follow_up": form}, status=400)
+            return _done(request, updated, message, anchor)
+    return _render_detail(request, actor, referral, {key: form}, status=400)
+
+
+@require_POST
+@actor_required("referrals.refer")
+def follow_up(request: HttpRequest, referral_id: int) -> HttpResponse:
+    def act(actor: Actor, referral: Referral, data: dict[str, Any]) -> tuple[Referral, str, str]:
+        updated = referrer_services.follow_up(actor, referral, data["note"])
+        return updated, f"Referral {updated.reference} has been marked as followed up.", ""
+
+    return _act(request, referral_id, FollowUpForm, "follow_up", "follow", act)
 
 
 @require_POST
 @actor_required("referrals.refer")
 def update_goal(request: HttpRequest, referral_id: int) -> HttpResponse:
-    actor, referral = _referrer_referral(request, referral_id, audited=False)
-    form = GoalForm(request.POST, prefix="goal")
-    if form.is_valid():
-        try:
-            updated = referrer_services.update_goal(actor, referral, form.cleaned_data["achievement"])
-        except ValidationError as error:
-            show_errors(form, error)
-        else:
-            label = Achievement(form.cleaned_data["achievement"]).label.lower()
-            return _done(request, updated, f"The goal has been updated: {label}.")
-    return _render_detail(request, actor, referral, {"goal": form}, status=400)
+    def act(actor: Actor, referral: Referral, data: dict[str, Any]) -> tuple[Referral, str, str]:
+        updated = referrer_services.update_goal(actor, referral, data["achievement"])
+        return updated, f"The goal has been updated: {Achievement(data['achievement']).label.lower()}.", ""
+
+    return _act(request, referral_id, GoalForm, "goal", "goal", act)
 
 
 @require_POST
 @actor_required("referrals.refer")
 def add_note(request: HttpRequest, referral_id: int) -> HttpResponse:
-    actor, referral = _referrer_referral(request, referral_id, audited=False)
-    form = NoteForm(request.POST, prefix="note")
-    if form.is_valid():
-        try:
-            updated = referrer_services.add_referrer_note(
-                actor, referral, form.cleaned_data["note"], shared_with_service=form.cleaned_data["shared"] == "shared"
-            )
-        except ValidationError as error:
-            show_errors(form, error)
-        else:
-            return _done(request, updated, "Your note has been added.", "history")
-    return _render_detail(request, actor, referral, {"note": form}, status=400)
+    def act(actor: Actor, referral: Referral, data: dict[str, Any]) -> tuple[Referral, str, str]:
+        shared = data["shared"] == "shared"
+        updated = referrer_services.add_referrer_note(actor, referral, data["note"], shared_with_service=shared)
+        return updated, "Your note has been added.", "history"
+
+    return _act(request, referral_id, NoteForm, "note", "note", act)
