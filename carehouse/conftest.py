@@ -10,10 +10,10 @@ commissioner ``cora`` and administrator ``ada`` (who has a confirmed authenticat
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -26,6 +26,14 @@ from carehouse.core.tests.factories import MembershipFactory, OrganisationFactor
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
 
 ADMIN_TOTP_KEY = "3132333435363738393031323334353637383930"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def case_finding_folders_for_the_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Extracts and case finding work (the demo data writes both) go to a temporary folder, never the project's."""
+    base = tmp_path_factory.mktemp("case-finding")
+    with override_settings(POPULATION_EXTRACTS_DIR=base / "extracts", CASEFINDING_WORK_DIR=base / "work"):
+        yield
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ urlpatterns = [
     path("directory/", include("carehouse.directory.urls")),
     path("oruk/", include("carehouse.directory.oruk.urls")),
     path("referrals/", include("carehouse.referrals.urls")),
+    path("case-finding/", include("carehouse.casefinding.urls")),
     path("", include("carehouse.core.urls")),
 ]
 

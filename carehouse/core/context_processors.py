@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from carehouse.core.actor import Actor
+from carehouse.core.models import OrganisationType
 from carehouse.core.roles import Role
 from carehouse.core.rules import has_permission
 from carehouse.core.services.notifications import unread_count
@@ -27,6 +28,14 @@ def navigation_for(actor: Actor | None, path: str) -> list[dict[str, Any]]:
         items.append(("Alerts", reverse("measures:alerts")))
     if has_permission(actor, "measures.view_experience"):
         items.append(("Shared decisions", reverse("measures:experience")))
+    if has_permission(actor, "casefinding.run_stratification"):
+        items.append(("Case finding", reverse("casefinding:runs")))
+    if (
+        has_permission(actor, "casefinding.view_invitations")
+        and actor.organisation is not None
+        and actor.organisation.type == OrganisationType.GP_PRACTICE
+    ):
+        items.append(("Invitations", reverse("casefinding:invitations")))
     if actor.role == Role.PERSON:
         items.append(("My record", reverse("people:mine")))
         items.append(("My care plan", reverse("careplans:mine")))

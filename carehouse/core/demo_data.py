@@ -18,6 +18,7 @@ from faker import Faker
 from nhs_number import generate as generate_nhs_numbers
 
 from carehouse.careplans.demo_data import seed_care_plans
+from carehouse.casefinding.demo_data import seed_case_finding
 from carehouse.core.actor import Actor
 from carehouse.core.models import Membership, Organisation, OrganisationType, User
 from carehouse.core.models.audit import AuditAction
@@ -217,6 +218,8 @@ def seed(*, people: int = 300, seed_value: int = 2026) -> DemoSummary:
         seed_directory()
         # Referrals to those services in every state, made and answered through the referral services.
         seed_referrals(seed_value)
+        # A synthetic population extract of the demo's practices, stratified once by the demo commissioner.
+        seed_case_finding(created, seed_value=seed_value)
     return summary
 
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "carehouse.measures",
     "carehouse.directory",
     "carehouse.referrals",
+    "carehouse.casefinding",
 ]
 
 MIDDLEWARE = [
@@ -226,6 +227,13 @@ REFERRAL_FIRST_CONTACT_DAYS = int(os.environ.get("REFERRAL_FIRST_CONTACT_DAYS", 
 REFERRAL_FOLLOW_UP_DAYS = int(os.environ.get("REFERRAL_FOLLOW_UP_DAYS", "42"))
 #: How long a signed email link lets a service without accounts answer a referral.
 REFERRAL_LINK_MAX_AGE_DAYS = int(os.environ.get("REFERRAL_LINK_MAX_AGE_DAYS", "30"))
+
+# Case finding: configured population extracts (one folder each), where runs unpack uploads and write
+# their output (removed when the run ends), and the largest upload accepted (and its largest unpacked size).
+POPULATION_EXTRACTS_DIR = Path(os.environ.get("POPULATION_EXTRACTS_DIR", str(PROJECT_DIR / "var" / "extracts")))
+CASEFINDING_WORK_DIR = Path(os.environ.get("CASEFINDING_WORK_DIR", str(PROJECT_DIR / "var" / "case-finding")))
+CASEFINDING_MAX_UPLOAD_BYTES = int(os.environ.get("CASEFINDING_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
+CASEFINDING_MAX_UNPACKED_BYTES = int(os.environ.get("CASEFINDING_MAX_UNPACKED_BYTES", str(2 * 1024 * 1024 * 1024)))
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,5 @@
+import sys
+
+from carehouse.population.cli import main
+
+sys.exit(main())
