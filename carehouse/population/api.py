@@ -26,8 +26,7 @@ import pyarrow.parquet as pq
 from carehouse.population import cohort as cohorts_module
 from carehouse.population.config import Settings, read_as_at
 from carehouse.population.engine import Engine, EngineName, make_engine
-from carehouse.population.load import InputReport
-from carehouse.population.pipeline import MODELS, stratify
+from carehouse.population.pipeline import MODELS, StratificationResult, stratify
 
 Progress = Callable[[str, int, int], None]
 
@@ -61,25 +60,29 @@ def _rows(engine: Engine, query: str) -> list[dict[str, Any]]:
     return rows
 
 
-def summarise(engine: Engine, settings: Settings, report: InputReport, timings: dict[str, float]) -> RunSummary:
-    """Counts by segment, practice, age band and deprivation decile from ``strata``."""
+def summarise(engine: Engine, settings: Settings, result: StratificationResult) -> RunSummary:
+    """Counts by segment (every segment configured, 0 included), practice, age band and decile."""
     people = int(_rows(engine, "SELECT count(*) AS n FROM strata")[0]["n"])
+    counts = {
+        row["segment"]: row["people"]
+        for row in _rows(engine, "SELECT segment, count(*) AS people FROM strata GROUP BY segment")
+    }
+    assert result.segmentation is not None
     return RunSummary(
         as_at=settings.as_at.isoformat(),
         engine=engine.name,
         people=people,
-        input_report=report.as_dict(),
-        timings=timings,
+        input_report=result.report.as_dict(),
+        timings=result.timings,
         settings=_settings_dict(settings),
         models=[
             {"key": m.key, "name": m.name, "source": m.source, "version": m.version, "lookback": m.lookback}
             for m in MODELS
         ],
-        segments=_rows(
-            engine,
-            "SELECT segment, segment_label AS label, count(*) AS people FROM strata "
-            "GROUP BY segment, segment_label ORDER BY segment",
-        ),
+        segments=[
+            {"segment": segment.key, "label": segment.label, "people": int(counts.get(segment.key, 0))}
+            for segment in result.segmentation.segments
+        ],
         by_practice=_by_segment(engine, "practice_code", "practice_code"),
         by_age_band=_by_segment(engine, "age_band", "age_band"),
         # 0: no deprivation decile given
@@ -124,7 +127,7 @@ def run(
     runner = make_engine(engine, memory_limit=memory_limit, threads=threads)
     try:
         result = stratify(runner, extract, settings, segments=segments, progress=progress)
-        summary = summarise(runner, settings, result.report, result.timings)
+        summary = summarise(runner, settings, result)
         runner.write_parquet("SELECT * FROM strata ORDER BY practice_code, priority_rank", out_dir / "strata.parquet")
         if definitions:
             (out_dir / "invitations").mkdir(exist_ok=True)

@@ -48,7 +48,7 @@ from typing import Any
 import pyarrow as pa
 import yaml
 
-from carehouse.population.config import Settings
+from carehouse.population.config import AGE_BANDS, Settings
 from carehouse.population.engine import Engine
 from carehouse.population.models.base import category_bits, has
 from carehouse.population.schema import SETTINGS, SEXES
@@ -62,7 +62,6 @@ CMS_CONDITION_KEYS = (
     "con", "str", "copd", "rhe", "can", "alc", "hef", "dem", "scz", "epi",
 )  # fmt: skip
 
-AGE_BANDS = ("0-17", "18-44", "45-64", "65-74", "75-84", "85+")
 SCORES = ("hfrs", "charlson", "elixhauser", "cms_general", "efi", "lace", "priority_score")
 BANDS = {
     "hfrs_band": ("low", "intermediate", "high"),

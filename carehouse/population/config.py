@@ -7,6 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+#: Age bands for counts: (label, first age of the next band); the last band is open.
+AGE_BAND_LIMITS = (("0-17", 18), ("18-44", 45), ("45-64", 65), ("65-74", 75), ("75-84", 85))
+LAST_AGE_BAND = "85+"
+AGE_BANDS = (*(band for band, _ in AGE_BAND_LIMITS), LAST_AGE_BAND)
+
 
 def months_before(day: date, months: int) -> date:
     """The same day ``months`` earlier (clamped to the month's end: 31 May minus 3 months is 28 or 29 February)."""

@@ -13,11 +13,12 @@ from pathlib import Path
 
 from carehouse.population import priority, segmentation, utilisation
 from carehouse.population.codelists import build_code_map
-from carehouse.population.config import Settings
+from carehouse.population.config import AGE_BAND_LIMITS, LAST_AGE_BAND, Settings
 from carehouse.population.engine import Engine
 from carehouse.population.load import InputReport, load_extract
 from carehouse.population.models import activation, charlson, cms, efi, elixhauser, hfrs, lace
 from carehouse.population.models.base import ModelInfo
+from carehouse.population.segmentation import SegmentationConfig
 
 #: In the order they are built (LACE needs Charlson).
 MODELS: tuple[ModelInfo, ...] = (
@@ -30,20 +31,19 @@ MODELS: tuple[ModelInfo, ...] = (
     activation.MODEL,
 )
 
-AGE_BANDS = (("0-17", 18), ("18-44", 45), ("45-64", 65), ("65-74", 75), ("75-84", 85))
-LAST_AGE_BAND = "85+"
 
 Progress = Callable[[str, int, int], None]  # (step, done, total)
 
 
 def age_band_sql(age: str = "age") -> str:
-    cases = " ".join(f"WHEN {age} < {below} THEN '{band}'" for band, below in AGE_BANDS)
+    cases = " ".join(f"WHEN {age} < {below} THEN '{band}'" for band, below in AGE_BAND_LIMITS)
     return f"CASE {cases} ELSE '{LAST_AGE_BAND}' END"
 
 
 @dataclass
 class StratificationResult:
     report: InputReport
+    segmentation: SegmentationConfig | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -64,8 +64,8 @@ def build_features(engine: Engine) -> None:
     sources = ["persons AS p"]
     for alias, table, columns in joins:
         select.extend(f"{alias}.{column}" for column in columns)
-        sources.append(f"JOIN {table} AS {alias} ON p.person_id = {alias}.person_id")
-    engine.create("features", f"SELECT {', '.join(select)} FROM {' '.join(sources)}")
+        sources.append(f"JOIN {table} AS {alias} ON p.pid = {alias}.pid")
+    engine.view("features", f"SELECT {', '.join(select)} FROM {' '.join(sources)}")
 
 
 def stratify(
@@ -82,6 +82,9 @@ def stratify(
     def load() -> None:
         result.report = load_extract(engine, extract, settings)
 
+    def segment() -> None:
+        result.segmentation = segmentation.build(engine, segments)
+
     steps: list[tuple[str, Callable[[], object]]] = [
         ("Reading the extract", load),
         ("Mapping codes", lambda: build_code_map(engine, [m.key for m in MODELS if m.uses_codelist])),
@@ -91,7 +94,7 @@ def stratify(
     steps += [
         ("Counting hospital and GP use", lambda: utilisation.build(engine, settings)),
         ("Joining the scores", lambda: build_features(engine)),
-        ("Segmenting", lambda: segmentation.build(engine, segments)),
+        ("Segmenting", segment),
         ("Ranking by priority", lambda: priority.build(engine, settings)),
     ]
     for done, (name, step) in enumerate(steps):

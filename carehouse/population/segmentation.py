@@ -125,5 +125,5 @@ def segment_sql(config: SegmentationConfig, table: str = "features") -> str:
 def build(engine: Engine, config_path: Path | None = None) -> SegmentationConfig:
     """``segmented``: ``features`` plus segment and segment_label; returns the segmentation used."""
     config = load_config(config_path)
-    engine.create("segmented", segment_sql(config))
+    engine.view("segmented", segment_sql(config))  # read once, by the priority step
     return config

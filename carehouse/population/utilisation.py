@@ -21,7 +21,7 @@ def build(engine: Engine, settings: Settings) -> None:
     engine.create(
         "utilisation",
         f"""
-        SELECT p.person_id,
+        SELECT p.person_id, p.pid,
                coalesce(u.ae_attendances, 0) AS ae_attendances,
                coalesce(u.emergency_admissions, 0) AS emergency_admissions,
                coalesce(u.elective_admissions, 0) AS elective_admissions,

@@ -15,6 +15,7 @@ import pytest
 from django.apps import apps
 from django.db import connection, connections
 from django.db.models.signals import post_migrate
+from django.test import override_settings
 from playwright.sync_api import Page
 from pytest_django.live_server_helper import LiveServer
 
@@ -50,6 +51,14 @@ def live_server(django_db_setup: None, live_server: LiveServer) -> LiveServer:
     connection) down first; otherwise PostgreSQL refuses to drop a database still in use.
     """
     return live_server
+
+
+@pytest.fixture(scope="session", autouse=True)
+def case_finding_folders_for_the_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Extracts and case finding work (the demo data writes both) go to a temporary folder, never the project's."""
+    base = tmp_path_factory.mktemp("case-finding")
+    with override_settings(POPULATION_EXTRACTS_DIR=base / "extracts", CASEFINDING_WORK_DIR=base / "work"):
+        yield
 
 
 @pytest.fixture(scope="session")

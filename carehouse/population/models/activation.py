@@ -64,7 +64,7 @@ def build(engine: Engine, settings: Settings) -> None:
     engine.create(
         "model_activation",
         f"""
-        SELECT p.person_id, a.level AS activation_level, a.date AS activation_date,
+        SELECT p.person_id, p.pid, a.level AS activation_level, a.date AS activation_date,
                CASE WHEN a.level IN ({low}) THEN TRUE ELSE FALSE END AS low_activation
         FROM persons AS p LEFT JOIN activation_latest AS a ON p.person_id = a.person_id
         """,

@@ -43,12 +43,12 @@ def build(engine: Engine, settings: Settings) -> None:
     engine.create(
         "model_charlson",
         f"""
-        SELECT person_id, mask AS charlson_mask, score AS charlson,
+        SELECT person_id, pid, mask AS charlson_mask, score AS charlson,
                score + least(greatest(age - 40, 0) // 10, 4) AS charlson_age_adjusted
         FROM (
-            SELECT p.person_id, p.age, coalesce(c.mask, CAST(0 AS BIGINT)) AS mask,
+            SELECT p.person_id, p.pid, p.age, coalesce(c.mask, CAST(0 AS BIGINT)) AS mask,
                    coalesce({weighted_sum_sql("c.mask", CATEGORIES)}, 0) AS score
-            FROM persons AS p LEFT JOIN charlson_people AS c ON p.person_id = c.person_id
+            FROM persons AS p LEFT JOIN charlson_people AS c ON p.pid = c.pid
         ) AS scored
         """,
     )

@@ -147,14 +147,14 @@ def build(engine: Engine, settings: Settings) -> None:
     engine.create(
         "model_cms",
         f"""
-        SELECT person_id, mask AS cms_mask,
+        SELECT person_id, pid, mask AS cms_mask,
                CAST({count_sql("mask", CMS_CONDITIONS)} AS INTEGER) AS ltc_count,
                CAST({weighted_sum_sql("mask", _weighted(GENERAL_WEIGHTS))} AS DOUBLE) / 100 AS cms_general,
                CAST({weighted_sum_sql("mask", _weighted(MORTALITY_WEIGHTS))} AS DOUBLE) / 100 AS cms_mortality
         FROM (
-            SELECT p.person_id, {mask} AS mask
+            SELECT p.person_id, p.pid, {mask} AS mask
             FROM persons AS p
-            LEFT JOIN cms_ever AS e ON p.person_id = e.person_id
+            LEFT JOIN cms_ever AS e ON p.pid = e.pid
             LEFT JOIN cms_cancer AS c ON p.person_id = c.person_id
         ) AS masked
         """,

@@ -153,7 +153,7 @@ def build(engine: Engine, settings: Settings) -> None:
     engine.create(
         "model_efi",
         f"""
-        SELECT person_id,
+        SELECT person_id, pid,
                CASE WHEN age >= 65 THEN deficits END AS efi_deficits,
                CASE WHEN age >= 65 THEN CAST((deficits * 2000 + 36) // 72 AS DOUBLE) / 1000 END AS efi,
                CASE WHEN age < 65 THEN NULL
@@ -162,10 +162,10 @@ def build(engine: Engine, settings: Settings) -> None:
                     WHEN deficits >= {MILD_FROM} THEN 'mild'
                     ELSE 'fit' END AS efi_category
         FROM (
-            SELECT person_id, age, mask, CAST({count_sql("mask", EFI_DEFICITS)} AS INTEGER) AS deficits
+            SELECT person_id, pid, age, mask, CAST({count_sql("mask", EFI_DEFICITS)} AS INTEGER) AS deficits
             FROM (
-                SELECT p.person_id, p.age, coalesce(e.mask, CAST(0 AS BIGINT)) AS mask
-                FROM persons AS p LEFT JOIN efi_people AS e ON p.person_id = e.person_id
+                SELECT p.person_id, p.pid, p.age, coalesce(e.mask, CAST(0 AS BIGINT)) AS mask
+                FROM persons AS p LEFT JOIN efi_people AS e ON p.pid = e.pid
             ) AS masked
         ) AS counted
         """,

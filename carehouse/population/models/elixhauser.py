@@ -58,9 +58,9 @@ def build(engine: Engine, settings: Settings) -> None:
     engine.create(
         "model_elixhauser",
         f"""
-        SELECT p.person_id, coalesce(e.mask, CAST(0 AS BIGINT)) AS elixhauser_mask,
+        SELECT p.person_id, p.pid, coalesce(e.mask, CAST(0 AS BIGINT)) AS elixhauser_mask,
                CAST(coalesce({weighted_sum_sql("e.mask", CATEGORIES)}, 0) AS INTEGER) AS elixhauser
-        FROM persons AS p LEFT JOIN elixhauser_people AS e ON p.person_id = e.person_id
+        FROM persons AS p LEFT JOIN elixhauser_people AS e ON p.pid = e.pid
         """,
     )
 

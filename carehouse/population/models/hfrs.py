@@ -154,12 +154,12 @@ def build(engine: Engine, settings: Settings) -> None:
     engine.create(
         "model_hfrs",
         f"""
-        SELECT person_id, CAST(tenths AS DOUBLE) / 10 AS hfrs,
+        SELECT person_id, pid, CAST(tenths AS DOUBLE) / 10 AS hfrs,
                CASE WHEN tenths < {LOW_BELOW} THEN 'low'
                     WHEN tenths <= {HIGH_ABOVE} THEN 'intermediate'
                     ELSE 'high' END AS hfrs_band
         FROM (
-            SELECT p.person_id, coalesce(h.tenths, 0) AS tenths
+            SELECT p.person_id, p.pid, coalesce(h.tenths, 0) AS tenths
             FROM persons AS p LEFT JOIN hfrs_people AS h ON p.person_id = h.person_id
         ) AS scored
         """,

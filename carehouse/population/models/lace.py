@@ -74,18 +74,18 @@ def build(engine: Engine, settings: Settings) -> None:
     engine.create(
         "model_lace",
         f"""
-        SELECT person_id, lace,
+        SELECT person_id, pid, lace,
                CASE WHEN lace IS NULL THEN NULL WHEN lace <= 4 THEN 'low' WHEN lace <= 9 THEN 'moderate'
                     ELSE 'high' END AS lace_band
         FROM (
-            SELECT p.person_id,
+            SELECT p.person_id, p.pid,
                    CAST(CASE WHEN i.pid IS NULL THEN NULL
                         ELSE {length_of_stay_points("i.days")} + {ACUITY_EMERGENCY}
                              + {charlson_points("coalesce(c.charlson, 0)")}
                              + least(coalesce(e.attendances, 0), 4) END AS INTEGER) AS lace
             FROM persons AS p
             LEFT JOIN lace_admissions AS i ON p.pid = i.pid
-            LEFT JOIN model_charlson AS c ON p.person_id = c.person_id
+            LEFT JOIN model_charlson AS c ON p.pid = c.pid
             LEFT JOIN lace_ae AS e ON p.pid = e.pid
         ) AS scored
         """,

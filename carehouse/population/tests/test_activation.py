@@ -22,7 +22,7 @@ def levels(tmp_path, measures, persons):
     extract = write_extract(tmp_path, persons=persons, measures=measures)
     engine, settings = loaded(extract, [])
     activation.build(engine, settings)
-    rows = engine.fetch("SELECT * FROM model_activation ORDER BY person_id").to_pylist()
+    rows = engine.fetch("SELECT * EXCLUDE (pid) FROM model_activation ORDER BY person_id").to_pylist()
     return {row["person_id"]: row for row in rows}
 
 
@@ -92,5 +92,5 @@ def test_no_measures_table_at_all(tmp_path):
     extract = write_extract(tmp_path, persons=[person("p1")])
     engine, settings = loaded(extract, [])
     activation.build(engine, settings)
-    rows = engine.fetch("SELECT * FROM model_activation").to_pylist()
+    rows = engine.fetch("SELECT * EXCLUDE (pid) FROM model_activation").to_pylist()
     assert rows == [{"person_id": "p1", "activation_level": None, "activation_date": None, "low_activation": False}]

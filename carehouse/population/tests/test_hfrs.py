@@ -30,7 +30,7 @@ def scores(tmp_path, diagnoses, persons=None):
     extract = write_extract(tmp_path, persons=persons or [person("p1")], diagnoses=diagnoses)
     engine, settings = loaded(extract, ["hfrs"])
     hfrs.build(engine, settings)
-    rows = engine.fetch("SELECT * FROM model_hfrs ORDER BY person_id").to_pylist()
+    rows = engine.fetch("SELECT * EXCLUDE (pid) FROM model_hfrs ORDER BY person_id").to_pylist()
     return {row["person_id"]: row for row in rows}
 
 

@@ -97,7 +97,7 @@ def run(engine: Engine, path: Path) -> dict[str, Any]:
     build_code_map(engine, ["charlson"])
     charlson.build(engine, settings)
     lace.build(engine, settings)
-    rows = engine.fetch("SELECT * FROM model_lace ORDER BY person_id").to_pylist()
+    rows = engine.fetch("SELECT * EXCLUDE (pid) FROM model_lace ORDER BY person_id").to_pylist()
     return {row["person_id"]: (row["lace"], row["lace_band"]) for row in rows}
 
 
