@@ -1,4 +1,4 @@
-"""The demo referrals: every state, Jo's inbox, the demo person's feedback ask, quick and the same every time.
+"""The demo referrals: every state, Jo's inbox, the demo person's feedback ask, the same every time.
 
 The demo is built once for this module (as ``measures/tests/test_demo_data.py`` does) and rolled
 back at the end. While it is built the referrals are built twice from the same seed on the same
@@ -8,7 +8,6 @@ test machine does not fail it).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -53,16 +52,14 @@ class _RollBack(Exception):
 class Demo:
     first_build: Built
     second_build: Built
-    seconds: float
 
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[Demo]:
     first: Built = []
-    seconds = 0.0
 
     def referrals_twice(seed_value: int) -> referrals_demo_data.ReferralsSummary:
-        nonlocal first, seconds
+        nonlocal first
         try:
             with transaction.atomic():
                 referrals_demo_data.seed_referrals(seed_value)
@@ -70,17 +67,14 @@ def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[Demo]:
                 raise _RollBack
         except _RollBack:
             pass
-        started = time.process_time()
-        summary = referrals_demo_data.seed_referrals(seed_value)
-        seconds = time.process_time() - started
-        return summary
+        return referrals_demo_data.seed_referrals(seed_value)
 
     with django_db_blocker.unblock(), transaction.atomic():
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(demo_data, "seed_referrals", referrals_twice)
             demo_data.seed(people=PEOPLE, seed_value=SEED)
         try:
-            yield Demo(first, referrals_made(), seconds)
+            yield Demo(first, referrals_made())
         finally:
             transaction.set_rollback(True)
 
@@ -141,9 +135,10 @@ def test_histories_are_dated_in_the_past(seeded):
     assert oldest.created_at <= oldest.sent_at
 
 
-def test_quick_and_the_same_every_time(seeded):
+def test_the_same_every_time(seeded):
+    # Its speed is not tested here: timed unit tests fail on a busy machine (benchmarks time things).
     assert seeded.first_build == seeded.second_build
-    assert seeded.seconds < 3, seeded.seconds
+    assert len(seeded.first_build) >= 20
 
 
 def demo_now():
