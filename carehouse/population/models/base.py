@@ -64,6 +64,14 @@ def person_mask_sql(mask_table: str, since: str, until: str, extra_where: str = 
     """
 
 
+def create_person_masks(
+    engine: Engine, model: str, categories: tuple[Category, ...], since: str, until: str, table: str
+) -> None:
+    """``<model>_codes`` (each code's mask) and ``table`` (pid, mask: each person's, in [since, until])."""
+    engine.create(f"{model}_codes", mask_table_sql(model, categories))
+    engine.create(table, person_mask_sql(f"{model}_codes", since, until))
+
+
 def diagnosis_categories_sql(model: str, since: str, until: str, extra_where: str = "") -> str:
     """(person_id, category, date, source) for each diagnosis of ``model``'s categories in [since, until].
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from carehouse.population.config import Settings
 from carehouse.population.engine import Engine
-from carehouse.population.models.base import Category, ModelInfo, mask_table_sql, person_mask_sql, weighted_sum_sql
+from carehouse.population.models.base import Category, ModelInfo, create_person_masks, weighted_sum_sql
 
 CATEGORIES = (
     Category("ami", "Myocardial infarction", 0),
@@ -37,9 +37,8 @@ CATEGORIES = (
 
 def build(engine: Engine, settings: Settings) -> None:
     """``model_charlson``: person_id, charlson_mask, charlson, charlson_age_adjusted, for every person."""
-    engine.create("charlson_codes", mask_table_sql("charlson", CATEGORIES))
     since = settings.since_sql(settings.charlson_lookback_months)
-    engine.create("charlson_people", person_mask_sql("charlson_codes", since, settings.as_at_sql))
+    create_person_masks(engine, "charlson", CATEGORIES, since, settings.as_at_sql, "charlson_people")
     engine.create(
         "model_charlson",
         f"""

@@ -29,9 +29,8 @@ from carehouse.population.models.base import (
     ModelInfo,
     category_bits,
     count_sql,
+    create_person_masks,
     diagnosis_categories_sql,
-    mask_table_sql,
-    person_mask_sql,
     weighted_sum_sql,
 )
 
@@ -128,9 +127,8 @@ def _weighted(weights: dict[str, int]) -> tuple[Category, ...]:
 def build(engine: Engine, settings: Settings) -> None:
     """``model_cms``: person_id, cms_mask, ltc_count, cms_general, cms_mortality, for every person."""
     cancer_bit = category_bits(CMS_CONDITIONS)["can"]
-    engine.create("cms_codes", mask_table_sql("cms", CMS_CONDITIONS))
     # Every condition ever recorded; the cancer bit is replaced below.
-    engine.create("cms_ever", person_mask_sql("cms_codes", EVER, settings.as_at_sql))
+    create_person_masks(engine, "cms", CMS_CONDITIONS, EVER, settings.as_at_sql, "cms_ever")
     # Cancer: the person's first cancer code must fall inside the cancer window.
     engine.create(
         "cms_cancer",

@@ -37,9 +37,8 @@ from carehouse.population.models.base import (
     ModelInfo,
     category_bits,
     count_sql,
+    create_person_masks,
     has,
-    mask_table_sql,
-    person_mask_sql,
 )
 from carehouse.population.schema import CODE_SYSTEMS
 
@@ -146,8 +145,7 @@ def efi_codelist_rows(path: Path | None = None) -> tuple[tuple[str, str, str], .
 def build(engine: Engine, settings: Settings) -> None:
     """``model_efi``: person_id, efi_deficits, efi, efi_category; NULL under 65."""
     bits = category_bits(CATEGORIES)
-    engine.create("efi_codes", mask_table_sql("efi", CATEGORIES))
-    engine.create("efi_people", person_mask_sql("efi_codes", EVER, settings.as_at_sql))
+    create_person_masks(engine, "efi", CATEGORIES, EVER, settings.as_at_sql, "efi_people")
     severe = has("mask", bits["recorded_severe"])
     moderate = has("mask", bits["recorded_moderate"])
     engine.create(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from carehouse.population.config import Settings
 from carehouse.population.engine import Engine
-from carehouse.population.models.base import Category, ModelInfo, mask_table_sql, person_mask_sql, weighted_sum_sql
+from carehouse.population.models.base import Category, ModelInfo, create_person_masks, weighted_sum_sql
 
 CATEGORIES = (
     Category("chf", "Congestive heart failure", 7),
@@ -52,9 +52,8 @@ CATEGORIES = (
 
 def build(engine: Engine, settings: Settings) -> None:
     """``model_elixhauser``: person_id, elixhauser_mask, elixhauser, for every person."""
-    engine.create("elixhauser_codes", mask_table_sql("elixhauser", CATEGORIES))
     since = settings.since_sql(settings.elixhauser_lookback_months)
-    engine.create("elixhauser_people", person_mask_sql("elixhauser_codes", since, settings.as_at_sql))
+    create_person_masks(engine, "elixhauser", CATEGORIES, since, settings.as_at_sql, "elixhauser_people")
     engine.create(
         "model_elixhauser",
         f"""
