@@ -18,6 +18,7 @@ urlpatterns = [
     path("oruk/", include("carehouse.directory.oruk.urls")),
     path("referrals/", include("carehouse.referrals.urls")),
     path("case-finding/", include("carehouse.casefinding.urls")),
+    path("commissioning/", include("carehouse.commissioning.urls")),
     path("", include("carehouse.core.urls")),
 ]
 

@@ -30,6 +30,8 @@ def navigation_for(actor: Actor | None, path: str) -> list[dict[str, Any]]:
         items.append(("Shared decisions", reverse("measures:experience")))
     if has_permission(actor, "casefinding.run_stratification"):
         items.append(("Case finding", reverse("casefinding:runs")))
+    if has_permission(actor, "commissioning.view_intelligence"):
+        items.append(("Commissioning", reverse("commissioning:overview")))
     if (
         has_permission(actor, "casefinding.view_invitations")
         and actor.organisation is not None

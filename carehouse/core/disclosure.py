@@ -50,3 +50,26 @@ def safe_percentage(numerator: int, denominator: int) -> str:
 
 def breakdown_allowed(group_size: int) -> bool:
     return group_size >= SUPPRESSION_THRESHOLD
+
+
+def safe_mean(total: float, count: int, *, places: int = 1) -> str:
+    """A mean (or median, or any simple figure) of ``count`` people: suppressed when 1 to 7 contribute.
+
+    Complex figures (regression estimates, confidence intervals) need no control, but a simple
+    average over a handful of people could reveal one person's answer.
+    """
+    if count < 0:
+        raise ValueError("A count cannot be negative")
+    if count == 0:
+        return "No data"
+    if count < SUPPRESSION_THRESHOLD:
+        return SUPPRESSED
+    return f"{total / count:,.{places}f}"
+
+
+def safe_rate(numerator: int, denominator: int) -> float | None:
+    """The fraction from the rounded figures, for charts and thresholds; None when suppressed."""
+    top, bottom = safe_count(numerator), safe_count(denominator)
+    if top.value is None or bottom.value is None or bottom.value == 0:
+        return None
+    return top.value / bottom.value

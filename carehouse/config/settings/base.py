@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "carehouse.directory",
     "carehouse.referrals",
     "carehouse.casefinding",
+    "carehouse.commissioning",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +214,7 @@ DIRECTORY_DEFAULT_RADIUS_METRES = 10_000
 RECURRING_TASKS = {
     "carehouse.referrals.tasks.run_referral_timers": 60,  # reminders to services, then expiry
     "carehouse.directory.tasks.send_review_reminders": 24 * 60,  # directory entries due for review
+    "carehouse.commissioning.tasks.refresh_figures": 24 * 60,  # the commissioning figures, every night
 }
 
 # Where links in emails point (no trailing slash).
