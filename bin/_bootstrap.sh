@@ -30,7 +30,9 @@ find_uv() {
 
 install_python_deps() {
   say "Installing Python dependencies (uv sync --locked)"
-  "$UV" sync --locked --quiet
+  # Bytecode compiled once at install: imports (statsmodels, pandas, scipy) stay fast even where
+  # PYTHONDONTWRITEBYTECODE is set (every test worker would otherwise compile them again).
+  "$UV" sync --locked --quiet --compile-bytecode
 }
 
 install_assets() {

@@ -19,6 +19,7 @@ from nhs_number import generate as generate_nhs_numbers
 
 from carehouse.careplans.demo_data import seed_care_plans
 from carehouse.casefinding.demo_data import seed_case_finding
+from carehouse.commissioning.demo_data import seed_commissioning
 from carehouse.core.actor import Actor
 from carehouse.core.models import Membership, Organisation, OrganisationType, User
 from carehouse.core.models.audit import AuditAction
@@ -220,6 +221,8 @@ def seed(*, people: int = 300, seed_value: int = 2026) -> DemoSummary:
         seed_referrals(seed_value)
         # A synthetic population extract of the demo's practices, stratified once by the demo commissioner.
         seed_case_finding(created, seed_value=seed_value)
+        # The extract linked for commissioners, more repeated questionnaires, and the figures worked out.
+        seed_commissioning(created, seed_value=seed_value)
     return summary
 
 

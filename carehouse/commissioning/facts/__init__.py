@@ -24,7 +24,7 @@ from carehouse.commissioning.models import AggregateCell, AggregateRefresh, Pers
 from carehouse.people.models import Person
 
 #: The builder modules, each with ``build(population) -> Iterable[Cell]``.
-BUILDERS: tuple[str, ...] = ()
+BUILDERS: tuple[str, ...] = ("outcomes", "utilisation", "needs", "gaps", "indicators")
 BATCH = 5_000
 
 

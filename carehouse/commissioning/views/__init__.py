@@ -21,6 +21,15 @@ from carehouse.core.views import actor_of
 #: The pages in the side navigation, in the commissioning cycle's order: (url name, label).
 SECTIONS: list[tuple[str, str]] = [
     ("commissioning:overview", "Overview"),
+    ("commissioning:needs", "What people need"),
+    ("commissioning:gaps", "Unmet needs and gaps"),
+    ("commissioning:outcomes", "What changed"),
+    ("commissioning:process", "How care is delivered"),
+    ("commissioning:hierarchy", "Measurement hierarchy"),
+    ("commissioning:evaluations", "Evaluations"),
+    ("commissioning:business_case", "Business case"),
+    ("commissioning:incentives", "Incentive schemes"),
+    ("commissioning:board_papers", "Board papers"),
 ]
 
 
@@ -61,9 +70,11 @@ def page_context(request: HttpRequest, filters: Filters | None = None, **extra: 
     }
     if filters is not None:
         context["filters"] = filters
-        context["filter_form"] = filter_form(request, filters)
+        context["filter_choices"] = filter_form(request, filters)
         context["query_string"] = filters.query_string()
-        context["error_items"] = [{"text": text, "href": f"#filter-{name}"} for name, text in filters.errors.items()]
+        context["page_error_items"] = [
+            {"text": text, "href": f"#filter-{name}"} for name, text in filters.errors.items()
+        ]
     context.update(extra)
     return context
 

@@ -237,6 +237,10 @@ CASEFINDING_WORK_DIR = Path(os.environ.get("CASEFINDING_WORK_DIR", str(PROJECT_D
 CASEFINDING_MAX_UPLOAD_BYTES = int(os.environ.get("CASEFINDING_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
 CASEFINDING_MAX_UNPACKED_BYTES = int(os.environ.get("CASEFINDING_MAX_UNPACKED_BYTES", str(2 * 1024 * 1024 * 1024)))
 
+# Commissioning needs analysis: how free text is grouped into themes ("auto": sentence embeddings when the
+# model is installed, else keywords; "keywords" is much faster for national-scale rebuilds).
+COMMISSIONING_THEME_METHOD = os.environ.get("COMMISSIONING_THEME_METHOD", "auto")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,60 @@
+"""Board papers: the list with a "Make a board paper" button, each paper as a page, and its PDF."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from carehouse.commissioning import board, services_board
+from carehouse.commissioning.dimensions import parse_filters
+from carehouse.commissioning.views import filters_of, page_context
+from carehouse.core.rules import has_permission
+from carehouse.core.views import actor_of, actor_required
+
+
+@require_http_methods(["GET", "POST"])
+@actor_required("commissioning.view_intelligence")
+def board_papers(request: HttpRequest) -> HttpResponse:
+    actor = actor_of(request)
+    filters = filters_of(request)
+    status = 200
+    if request.method == "POST":
+        filters = parse_filters(actor, request.POST, today=timezone.localdate())
+        if not filters.errors:
+            paper = services_board.make_board_paper(actor, filters)
+            return redirect("commissioning:board_paper", paper_id=paper.pk)
+        status = 400
+    context = page_context(
+        request,
+        filters,
+        papers=list(board.papers_of(actor)[:50]),
+        can_make=has_permission(actor, "commissioning.make_board_paper"),
+        posted_errors=filters.errors if request.method == "POST" else {},
+        paper_errors=[{"text": text, "href": f"#filter-{name}"} for name, text in filters.errors.items()]
+        if request.method == "POST"
+        else [],
+    )
+    return render(request, "commissioning/board_papers.jinja", context, status=status)
+
+
+@require_GET
+@actor_required("commissioning.view_intelligence")
+def board_paper(request: HttpRequest, paper_id: int) -> HttpResponse:
+    paper = board.get_paper(actor_of(request), paper_id)
+    response = HttpResponse(paper.html)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@actor_required("commissioning.view_intelligence")
+def board_paper_pdf(request: HttpRequest, paper_id: int) -> HttpResponse:
+    actor = actor_of(request)
+    paper = board.get_paper(actor, paper_id)
+    content = services_board.export_pdf(actor, paper)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="board-paper-{paper.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
