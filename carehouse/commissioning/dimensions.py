@@ -40,7 +40,9 @@ DEPRIVATION_GROUPS: tuple[tuple[str, str, tuple[int, ...]], ...] = (
 )
 NO_CONDITION = ""
 MAX_QUASI_IDENTIFIERS = 2
-DEFAULT_MONTHS = 12
+#: Without a chosen period, pages show the last three years, by month (support and its follow-up take
+#: a year or more, so a shorter window would hide most of what is known about outcomes).
+DEFAULT_MONTHS = 36
 
 
 def age_band(age: int) -> str:

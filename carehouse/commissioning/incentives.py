@@ -38,8 +38,13 @@ def achievement(numerator: int, denominator: int) -> float | None:
 
 
 def wilson_interval(numerator: int, denominator: int, z: float = Z_95) -> tuple[float, float] | None:
-    """The Wilson score interval for a proportion (95% by default); None when the denominator is 0."""
-    if denominator <= 0:
+    """The Wilson score interval for a proportion (95% by default).
+
+    None when the denominator is 0, or when the numerator is larger than it: then the figure is a
+    ratio of two counts from different sources (plans against people found by case finding), not a
+    proportion, and has no such interval.
+    """
+    if denominator <= 0 or not 0 <= numerator <= denominator:
         return None
     p = numerator / denominator
     centre = p + z * z / (2 * denominator)

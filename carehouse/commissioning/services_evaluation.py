@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -148,7 +149,9 @@ def compute(actor: Actor, plan: AnalysisPlan, *, today: datetime.date) -> dict[s
     estimate = run_method(plan.method, data, before, after, covariates)
     if estimate.n_treated < SUPPRESSION_THRESHOLD or (not pre_post and estimate.n_comparison < SUPPRESSION_THRESHOLD):
         raise evaluation.EvaluationError(TOO_FEW.format(n=SUPPRESSION_THRESHOLD))
-    notes = [f"{COVARIATES[name]} was the same for everyone, so it was not used." for name in dropped]
+    notes = [
+        f"{COVARIATES[name]} was left out: it was the same for everyone, or it repeated the others." for name in dropped
+    ]
     if frame.missing_decile:
         notes.append("Some people had no deprivation decile; they were given the middle decile.")
     if frame.comparison_sampled:
@@ -166,8 +169,21 @@ def compute(actor: Actor, plan: AnalysisPlan, *, today: datetime.date) -> dict[s
 
 
 def usable_covariates(data: pd.DataFrame, chosen: list[str]) -> tuple[list[str], list[str]]:
-    """The chosen characteristics that vary (a constant one cannot be used), and those left out."""
-    usable = [name for name in chosen if data[name].nunique() > 1]
+    """The chosen characteristics that can be used, in order, and those left out.
+
+    A characteristic that is the same for everyone, or that adds nothing to those before it (its
+    column is a linear combination of theirs, so a model could not tell them apart), is left out.
+    """
+    usable: list[str] = []
+    columns = [np.ones(len(data))]
+    for name in chosen:
+        values = data[name].to_numpy(dtype=np.float64)
+        if data[name].nunique() <= 1:
+            continue
+        trial = np.column_stack([*columns, values])
+        if np.linalg.matrix_rank(trial) == trial.shape[1]:
+            usable.append(name)
+            columns.append(values)
     return usable, [name for name in chosen if name not in usable]
 
 

@@ -95,8 +95,9 @@ def fit_propensity(df: pd.DataFrame, treatment: str, covariates: Sequence[str]) 
         raise _separation_error() from error
     except np.linalg.LinAlgError as error:
         raise EvaluationError(
-            "Some covariates repeat the information in others (for example, a category and its "
-            "opposite both included), so the model cannot tell them apart. Remove one of them."
+            "The model could not be fitted: some covariates repeat the information in others (for "
+            "example, a category and its opposite both included), or nearly separate the two groups "
+            "(for example, nobody who received support had a hospital stay before). Remove or coarsen them."
         ) from error
     scores = np.asarray(fitted.predict(x), dtype=np.float64)
     if not np.all(np.isfinite(scores)) or np.any(scores[y == 1] > 1 - EXTREME_SCORE):

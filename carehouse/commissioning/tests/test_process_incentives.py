@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from carehouse.careplans.models import PlanStatus
 from carehouse.careplans.tests.factories import CarePlanFactory
-from carehouse.commissioning import facts, services_measures
+from carehouse.commissioning import facts, incentives, services_measures
 from carehouse.commissioning.demo_incentives import seed_incentive_scheme
 from carehouse.commissioning.dimensions import Filters
 from carehouse.commissioning.facts.indicators import review_dues
@@ -228,3 +228,14 @@ def test_another_icbs_scheme_is_not_found(board: Board, commissioner_client: Cli
     assert seed_incentive_scheme(board.icb).pk == mine.pk
     assert [i.measure_key for i in mine.indicators.all()] == ["social_prescribing_referrals", "plan_coverage"]
     assert commissioner_client.get(f"/commissioning/incentives/{mine.pk}").status_code == 200
+
+
+def test_wilson_interval_is_none_when_the_numerator_is_larger_than_the_denominator() -> None:
+    # Plans can outnumber the people case finding found: a ratio, not a proportion.
+    assert incentives.wilson_interval(12, 10) is None
+    assert (
+        incentives.result(
+            "plan_coverage", 12, 10, lower=0.4, upper=0.7, weight=Decimal("1"), value=Decimal("100")
+        ).fraction
+        == 1.0
+    )

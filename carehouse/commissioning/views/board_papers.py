@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
+from typing import Any
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -45,7 +51,22 @@ def board_paper(request: HttpRequest, paper_id: int) -> HttpResponse:
     paper = board.get_paper(actor_of(request), paper_id)
     response = HttpResponse(paper.html)
     response["Cache-Control"] = "private, no-store"
+    allow_own_styles(response, paper.html)
     return response
+
+
+INLINE_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+
+
+def allow_own_styles(response: HttpResponse, html: str) -> None:
+    """Let the paper's own stylesheet (written into it, so the file stands alone) through the CSP, by hash."""
+    hashes = [
+        f"'sha256-{base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()}'"
+        for style in INLINE_STYLE.findall(html)
+    ]
+    config: dict[str, Any] = dict(settings.SECURE_CSP)
+    config["style-src"] = [*config.get("style-src", []), *hashes]
+    response._csp_config = config  # type: ignore[attr-defined]  # read by Django's CSP middleware
 
 
 @require_GET
