@@ -145,3 +145,38 @@ def test_referral_pages_and_their_errors(visitor: Visitor, demo: DemoSummary) ->
         visitor.page.get_by_role("main").get_by_role("link", name=re.compile("^Tell us how it went"))
     )
     submit_empty(visitor, "Send", "Select how helpful")
+
+
+def test_commissioner_commissioning_pages(visitor: Visitor, demo: DemoSummary) -> None:
+    # Given the demo commissioner, signed in
+    sign_in(visitor, "commissioner@example.org")
+
+    # When they open every commissioning page from the contents list, and the demo's incentive scheme
+    visitor.visit("/commissioning/")
+    pages = visitor.page.get_by_role("navigation", name="Commissioning pages").get_by_role("link")
+    hrefs = list(dict.fromkeys(link.get_attribute("href") or "" for link in pages.all()))
+    assert len(hrefs) >= 9, hrefs
+    for href in hrefs:
+        response = visitor.visit(href)
+        assert response is not None and response.ok, f"{href} answered {response.status if response else None}"
+    visitor.visit("/commissioning/incentives")
+    visitor.click_and_load(visitor.page.get_by_role("main").locator("table a").first)
+    expect(visitor.page.get_by_role("heading", level=1)).to_contain_text("Social prescribing")
+
+    # And send each of their forms empty, then every page and every form with its errors passes axe
+    visitor.visit("/commissioning/evaluations")
+    submit_empty(visitor, "Save the plan and work out the results", "Enter a name for the evaluation")
+    visitor.visit("/commissioning/incentives")
+    submit_empty(visitor, "Set up scheme")
+    visitor.visit("/commissioning/hierarchy")
+    visitor.click_and_load(visitor.page.get_by_role("link", name=re.compile(r"^Change owner or purpose")).first)
+    visitor.fill("Who owns this indicator here", "")
+    submit_empty(visitor, "Save owner and purpose")
+    visitor.visit("/commissioning/business-case")
+    visitor.click_and_load(visitor.page.get_by_role("link", name=re.compile(r"^Change the cost of")).first)
+    visitor.fill("Cost in pounds", "")
+    submit_empty(visitor, "Save the local cost")
+    visitor.visit("/commissioning/board-papers")
+    visitor.fill("First month", "soon")
+    submit_empty(visitor, "Make a board paper", "Enter the first month")
+    visitor.finish()

@@ -38,10 +38,9 @@ def board_papers(request: HttpRequest) -> HttpResponse:
         papers=list(board.papers_of(actor)[:50]),
         can_make=has_permission(actor, "commissioning.make_board_paper"),
         posted_errors=filters.errors if request.method == "POST" else {},
-        paper_errors=[{"text": text, "href": f"#filter-{name}"} for name, text in filters.errors.items()]
-        if request.method == "POST"
-        else [],
     )
+    if request.method != "POST":
+        context.pop("page_error_items", None)  # only the form's own errors belong on this page
     return render(request, "commissioning/board_papers.jinja", context, status=status)
 
 
