@@ -13,8 +13,8 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet, Sum
 
-from carehouse.commissioning.dimensions import DEPRIVATION_GROUPS, Filters, practices_in
-from carehouse.commissioning.models import AggregateCell, AggregateRefresh
+from carehouse.commissioning.dimensions import Filters, practices_in
+from carehouse.commissioning.models import AggregateCell, AggregateRefresh, Grouping
 from carehouse.core.actor import Actor
 from carehouse.core.rules import require_permission
 
@@ -23,10 +23,6 @@ GROUPINGS = {
     "month": "month",
     "practice": "practice_id",
     "network": "practice__parent_id",
-    "age_band": "age_band",
-    "sex": "sex",
-    "imd_decile": "imd_decile",
-    "condition": "condition",
     "key": "key",
     "detail": "detail",
 }
@@ -51,19 +47,18 @@ class Totals:
 def scoped_cells(
     actor: Actor, measure: str, filters: Filters, *, whole_period: bool = False
 ) -> QuerySet[AggregateCell]:
-    """The cells of one measure inside the commissioner's chosen area, period and groups."""
+    """The cells of one measure inside the commissioner's chosen area and period, for the one split chosen."""
     require_permission(actor, "commissioning.view_intelligence")
     cells = AggregateCell.objects.filter(measure=measure, practice__in=practices_in(actor, filters.area))
     if not whole_period:
         cells = cells.filter(month__gte=filters.start, month__lte=filters.end)
     if filters.age_band:
-        cells = cells.filter(age_band=filters.age_band)
+        return cells.filter(grouping=Grouping.AGE, age_band=filters.age_band)
     if filters.deprivation:
-        deciles = {key: values for key, _label, values in DEPRIVATION_GROUPS}[filters.deprivation]
-        cells = cells.filter(imd_decile__in=deciles) if deciles else cells.filter(imd_decile__isnull=True)
+        return cells.filter(grouping=Grouping.DEPRIVATION, deprivation=filters.deprivation)
     if filters.condition is not None:
-        cells = cells.filter(condition=filters.condition)
-    return cells
+        return cells.filter(grouping=Grouping.CONDITION, condition=filters.condition)
+    return cells.filter(grouping=Grouping.NONE)
 
 
 def totals(

@@ -1,7 +1,7 @@
 """The ways a commissioner may cut the figures: area, period, age band, deprivation and condition.
 
 Every page reads the same ``Filters``, parsed and checked here at the edge. To stop small groups
-being singled out by stacking filters (a "differencing" attack), at most two of age band,
+being singled out by stacking filters (a "differencing" attack), only one of age band,
 deprivation and condition may be chosen at once, and ages are only ever shown in bands.
 """
 
@@ -39,7 +39,7 @@ DEPRIVATION_GROUPS: tuple[tuple[str, str, tuple[int, ...]], ...] = (
     ("unknown", "Not known", ()),
 )
 NO_CONDITION = ""
-MAX_QUASI_IDENTIFIERS = 2
+MAX_QUASI_IDENTIFIERS = 1
 #: Without a chosen period, pages show the last three years, by month (support and its follow-up take
 #: a year or more, so a shorter window would hide most of what is known about outcomes).
 DEFAULT_MONTHS = 36
@@ -204,7 +204,7 @@ def parse_filters(actor: Actor, params: Mapping[str, str], *, today: datetime.da
         chosen.append("condition")
     if len(chosen) > MAX_QUASI_IDENTIFIERS:
         errors[chosen[-1]] = (
-            "Choose at most two of age band, deprivation and condition at once, so that nobody can be identified"
+            "Choose only one of age band, deprivation and condition at a time, so that nobody can be identified"
         )
         if chosen[-1] == "condition":
             condition = None

@@ -75,13 +75,25 @@ class HospitalActivity(models.Model):
         return f"{self.count} {self.setting} in {self.month:%Y-%m}"
 
 
+class Grouping(models.TextChoices):
+    """Which one of the population's splits a cell is for (a page filters on at most one of them)."""
+
+    NONE = "", "Everyone"
+    AGE = "a", "By age band"
+    DEPRIVATION = "d", "By deprivation"
+    CONDITION = "c", "By condition"
+
+
 class AggregateCell(models.Model):
     """One precomputed figure: a count (and sums) for one measure in one cell of the population.
 
-    ``measure`` says what is counted (see ``carehouse.commissioning.facts.MEASURES``); ``key`` and
-    ``detail`` say which thing within it (a need's code, a theme, a referral's status or reason, a
-    questionnaire's score, a hospital setting). ``people`` is the count; ``value_sum`` and friends
-    carry sums for means, changes and rates. Raw: shown only through ``core.disclosure``.
+    ``measure`` says what is counted (see ``carehouse.commissioning.facts``); ``key`` and ``detail``
+    say which thing within it (a need's code, a theme, a referral's status or reason, a
+    questionnaire's score, a hospital setting). Each figure is stored once for everyone at a
+    practice in a month (``grouping`` blank) and once split by each of age band, deprivation and
+    condition, so a page reads only the cells for what it shows. ``people`` is the count;
+    ``value_sum`` and friends carry sums for means, changes and rates. Raw: shown only through
+    ``core.disclosure``.
     """
 
     measure = models.CharField(max_length=40)
@@ -89,9 +101,9 @@ class AggregateCell(models.Model):
     practice = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="+", help_text="Registered practice"
     )
+    grouping = models.CharField(max_length=1, choices=Grouping.choices, blank=True)
     age_band = models.CharField(max_length=8, blank=True)
-    sex = models.CharField(max_length=16, blank=True)
-    imd_decile = models.PositiveSmallIntegerField(null=True, blank=True)
+    deprivation = models.CharField(max_length=8, blank=True, help_text="Fifth of England (IMD), or unknown")
     condition = models.CharField(max_length=40, blank=True, help_text="The care plan's pathway")
     key = models.CharField(max_length=100, blank=True)
     detail = models.CharField(max_length=100, blank=True)
@@ -103,8 +115,7 @@ class AggregateCell(models.Model):
 
     class Meta:
         indexes: ClassVar = [
-            models.Index(fields=["measure", "month"], name="cell_measure_month"),
-            models.Index(fields=["measure", "practice"], name="cell_measure_practice"),
+            models.Index(fields=["measure", "grouping", "month"], name="cell_measure_grouping_month"),
         ]
 
     def __str__(self) -> str:

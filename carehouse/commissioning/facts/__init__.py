@@ -12,15 +12,15 @@ from __future__ import annotations
 import datetime
 import importlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from carehouse.careplans.models import CarePlan
-from carehouse.commissioning.dimensions import age_band, age_on, month_start
-from carehouse.commissioning.models import AggregateCell, AggregateRefresh, PersonProfile
+from carehouse.commissioning.dimensions import age_band, age_on, deprivation_group, month_start
+from carehouse.commissioning.models import AggregateCell, AggregateRefresh, Grouping, PersonProfile
 from carehouse.people.models import Person
 
 #: The builder modules, each with ``build(population) -> Iterable[Cell]``.
@@ -54,10 +54,6 @@ class Cell:
     second: float = 0.0
 
 
-#: A cell's identity: measure, month, dims, key and detail.
-CellKey = tuple[str, datetime.date, Dims, str, str]
-
-
 class Population:
     """Every person's ``Dims`` on the day of the rebuild, looked up by person id."""
 
@@ -83,20 +79,100 @@ def _builders() -> list[Callable[[Population], Iterable[Cell]]]:
     return [importlib.import_module(f"carehouse.commissioning.facts.{name}").build for name in BUILDERS]
 
 
-def _sum(cells: Iterable[Cell]) -> dict[CellKey, list[float]]:
-    totals: dict[CellKey, list[float]] = {}
-    for cell in cells:
-        key = (cell.measure, month_start(cell.month), cell.dims, cell.key[:100], cell.detail[:100])
+#: Where one cell is added: everyone, then split by age band, by deprivation, by condition.
+Slot = tuple[str, str, str, str]  # grouping, age band, deprivation fifth, condition
+SlotKey = tuple[str, datetime.date, int | None, Slot, str, str]
+
+
+def _slots(dims: Dims) -> tuple[Slot, ...]:
+    """The four rolled-up places a contribution from someone with these dims is counted in."""
+    return (
+        (Grouping.NONE, "", "", ""),
+        (Grouping.AGE, dims.age_band, "", ""),
+        (Grouping.DEPRIVATION, "", deprivation_group(dims.imd_decile), ""),
+        (Grouping.CONDITION, "", "", dims.condition),
+    )
+
+
+def _practice_only(dims: Dims) -> bool:
+    """A figure known only by practice (the directory, case finding counts): not split by anything."""
+    return dims.age_band == "" and dims.imd_decile is None and dims.condition == "" and dims.sex == ""
+
+
+def _add(totals: dict[SlotKey, list[float]], slots: dict[Dims, tuple[Slot, ...]], cell: Cell) -> None:
+    found_slots = slots.get(cell.dims)
+    if found_slots is None:
+        found_slots = slots[cell.dims] = _slots(cell.dims)[:1] if _practice_only(cell.dims) else _slots(cell.dims)
+    month = month_start(cell.month)
+    squared = cell.value * cell.value
+    for slot in found_slots:
+        key = (cell.measure, month, cell.dims.practice_id, slot, cell.key[:100], cell.detail[:100])
         found = totals.get(key)
         if found is None:
-            totals[key] = [cell.people, cell.improved, cell.value, cell.value * cell.value, cell.second]
+            totals[key] = [cell.people, cell.improved, cell.value, squared, cell.second]
         else:
             found[0] += cell.people
             found[1] += cell.improved
             found[2] += cell.value
-            found[3] += cell.value * cell.value
+            found[3] += squared
             found[4] += cell.second
-    return totals
+
+
+COLUMNS = (
+    "measure",
+    "month",
+    "practice_id",
+    "grouping",
+    "age_band",
+    "deprivation",
+    "condition",
+    "key",
+    "detail",
+    "people",
+    "improved",
+    "value_sum",
+    "value_sum_squares",
+    "second_sum",
+)
+
+
+def _rows(totals: dict[SlotKey, list[float]]) -> Iterator[tuple[object, ...]]:
+    for (measure, month, practice_id, (grouping, age, deprivation, condition), key, detail), values in totals.items():
+        yield (
+            measure,
+            month,
+            practice_id,
+            grouping,
+            age,
+            deprivation,
+            condition,
+            key,
+            detail,
+            int(values[0]),
+            int(values[1]),
+            float(values[2]),
+            float(values[3]),
+            float(values[4]),
+        )
+
+
+def _write(totals: dict[SlotKey, list[float]]) -> None:
+    """Insert the cells: PostgreSQL's COPY where we have it (millions of rows), else in batches."""
+    if connection.vendor == "postgresql":
+        table = AggregateCell._meta.db_table
+        with connection.cursor() as cursor:
+            raw = cursor.cursor  # psycopg's own cursor, for COPY
+            with raw.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                for row in _rows(totals):
+                    copy.write_row(row)
+        return
+    batch: list[AggregateCell] = []
+    for row in _rows(totals):
+        batch.append(AggregateCell(**dict(zip(COLUMNS, row, strict=True))))
+        if len(batch) >= BATCH:
+            AggregateCell.objects.bulk_create(batch)
+            batch = []
+    AggregateCell.objects.bulk_create(batch)
 
 
 def refresh(today: datetime.date | None = None) -> AggregateRefresh:
@@ -105,40 +181,14 @@ def refresh(today: datetime.date | None = None) -> AggregateRefresh:
     record = AggregateRefresh.objects.create(started_at=timezone.now())
     day = today or timezone.localdate()
     population = Population(day)
-    totals: dict[CellKey, list[float]] = {}
+    totals: dict[SlotKey, list[float]] = {}
+    slots: dict[Dims, tuple[Slot, ...]] = {}
     for build in _builders():
-        for key, values in _sum(build(population)).items():
-            found = totals.setdefault(key, [0, 0, 0.0, 0.0, 0.0])
-            for index, value in enumerate(values):
-                found[index] += value
-    rows = (
-        AggregateCell(
-            measure=measure,
-            month=month,
-            practice_id=dims.practice_id,
-            age_band=dims.age_band,
-            sex=dims.sex,
-            imd_decile=dims.imd_decile,
-            condition=dims.condition,
-            key=key,
-            detail=detail,
-            people=int(values[0]),
-            improved=int(values[1]),
-            value_sum=values[2],
-            value_sum_squares=values[3],
-            second_sum=values[4],
-        )
-        for (measure, month, dims, key, detail), values in totals.items()
-    )
+        for cell in build(population):
+            _add(totals, slots, cell)
     with transaction.atomic():
         AggregateCell.objects.all().delete()
-        batch: list[AggregateCell] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= BATCH:
-                AggregateCell.objects.bulk_create(batch)
-                batch = []
-        AggregateCell.objects.bulk_create(batch)
+        _write(totals)
         record.cells = len(totals)
         record.finished_at = timezone.now()
         record.seconds = round(time.perf_counter() - started, 3)

@@ -15,7 +15,7 @@ from carehouse.careplans.models import PlanStatus
 from carehouse.careplans.tests.factories import CarePlanFactory, GoalFactory, NeedFactory
 from carehouse.commissioning import facts
 from carehouse.commissioning.dimensions import parse_filters
-from carehouse.commissioning.models import AggregateCell
+from carehouse.commissioning.models import AggregateCell, Grouping
 from carehouse.commissioning.presenters_gaps import board_section as gaps_section
 from carehouse.commissioning.presenters_needs import board_section as needs_section
 from carehouse.commissioning.tests.conftest import Board
@@ -94,17 +94,17 @@ def _row(page: str, label: str) -> list[str]:
 
 
 def test_agreed_plans_become_needs_cells_by_the_month_agreed(figures: Board) -> None:
-    plans = AggregateCell.objects.filter(measure="need_plans")
+    plans = AggregateCell.objects.filter(grouping=Grouping.NONE, measure="need_plans")
     assert sum(plans.values_list("people", flat=True)) == 35  # 12 + 3 + 20 agreed; the 4 drafts are left out
     assert set(plans.values_list("month", flat=True)) == {datetime.date(2026, 2, 1)}
-    lonely = AggregateCell.objects.filter(measure="goal_theme", key="loneliness")
+    lonely = AggregateCell.objects.filter(grouping=Grouping.NONE, measure="goal_theme", key="loneliness")
     assert set(lonely.values_list("practice_id", flat=True)) == {figures.north.pk}
     assert _sum(lonely, "people") == 12
-    coded = AggregateCell.objects.filter(measure="need", key="1144779008")
+    coded = AggregateCell.objects.filter(grouping=Grouping.NONE, measure="need", key="1144779008")
     assert set(coded.values_list("detail", flat=True)) == {"Feels isolated at home"}  # used 8+ times: its label
-    unmet = AggregateCell.objects.filter(measure="theme_reach", key="loneliness")
+    unmet = AggregateCell.objects.filter(grouping=Grouping.NONE, measure="theme_reach", key="loneliness")
     assert (_sum(unmet, "people"), _sum(unmet, "improved")) == (35, 35)  # everyone is isolated; befriending is far
-    diet = AggregateCell.objects.filter(measure="theme_reach", key="diet_weight")
+    diet = AggregateCell.objects.filter(grouping=Grouping.NONE, measure="theme_reach", key="diet_weight")
     assert (_sum(diet, "people"), _sum(diet, "improved")) == (3, 3)  # no healthy eating service anywhere
 
 

@@ -19,7 +19,7 @@ from carehouse.commissioning.dimensions import Filters, parse_filters
 from carehouse.commissioning.facts.outcomes import ANY_IMPROVED, MEASURE
 from carehouse.commissioning.facts.utilisation import PARTIAL
 from carehouse.commissioning.linkage import LinkError
-from carehouse.commissioning.models import AggregateCell, HospitalActivity, PersonProfile
+from carehouse.commissioning.models import AggregateCell, Grouping, HospitalActivity, PersonProfile
 from carehouse.commissioning.presenters_outcomes import board_section, outcomes_page
 from carehouse.commissioning.services import link_extract
 from carehouse.commissioning.tests.conftest import Board
@@ -65,7 +65,7 @@ def _score(who: Person, key: str, code: str, value: str, day: datetime.date) -> 
 
 
 def _cells(measure: str) -> list[AggregateCell]:
-    return list(AggregateCell.objects.filter(measure=measure).order_by("key", "month"))
+    return list(AggregateCell.objects.filter(grouping=Grouping.NONE, measure=measure).order_by("key", "month"))
 
 
 # Linkage ---------------------------------------------------------------------------------------
