@@ -110,6 +110,9 @@ def _register_routers() -> None:
     from carehouse.referrals.api import router as referrals_router
 
     api.add_router("/referrals", referrals_router)
+    from carehouse.commissioning.api import router as commissioning_router
+
+    api.add_router("/commissioning", commissioning_router)
 
 
 _register_routers()
