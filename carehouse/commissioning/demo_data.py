@@ -147,12 +147,29 @@ def _evaluate(supported: Sequence[int]) -> AnalysisPlan | None:
     return services_evaluation.run_evaluation(actor, plan)
 
 
-def seed_commissioning(people: Sequence[Person], *, seed_value: int) -> CommissioningSummary:
-    """Link the demo extract, add a history of past support and questionnaires, and work the figures out."""
+def seed_commissioning(people: Sequence[Person], *, seed_value: int, history: bool = False) -> CommissioningSummary:
+    """Link the demo extract, set up an incentive scheme and work the figures out.
+
+    With ``history`` (the demo a person starts with ``bin/demo``), first add a made-up history of
+    past support, repeated questionnaires and a finished evaluation, so the commissioner's pages
+    have figures to show. Without it (the demo the other apps' tests build), the other apps' demo
+    records are left exactly as their own seeding made them.
+    """
     summary = CommissioningSummary()
     folder = Path(settings.POPULATION_EXTRACTS_DIR) / EXTRACT_NAME
     if folder.is_dir():
         summary.linked = services.link_extract(Actor.system(PURPOSE), folder).matched
+    icb = Organisation.objects.filter(ods_code=ICB_CODE).first()
+    if icb is not None:
+        demo_incentives.seed_incentive_scheme(icb)
+    if history:
+        _add_history(people, seed_value, summary)
+    summary.cells = facts.refresh().cells
+    return summary
+
+
+def _add_history(people: Sequence[Person], seed_value: int, summary: CommissioningSummary) -> None:
+    """Past support, questionnaires before and after it, and one finished evaluation."""
     history = demo_history.seed_history(people, seed_value=seed_value)
     summary.history_plans, summary.history_referrals = history.plans, history.referrals
     rng = random.Random(f"commissioning {seed_value}")  # noqa: S311 (repeatable made-up data)
@@ -189,9 +206,4 @@ def seed_commissioning(people: Sequence[Person], *, seed_value: int) -> Commissi
                         actor, plan.person, questionnaire, answers, timepoint=timepoint, plan=plan
                     )
                 summary.questionnaires += 1
-    icb = Organisation.objects.filter(ods_code=ICB_CODE).first()
-    if icb is not None:
-        demo_incentives.seed_incentive_scheme(icb)
     summary.evaluation = _evaluate(history.supported)
-    summary.cells = facts.refresh().cells
-    return summary

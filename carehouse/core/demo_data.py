@@ -102,8 +102,12 @@ def _date_of_birth(rng: random.Random, today: datetime.date) -> datetime.date:
     return today - datetime.timedelta(days=age * 365 + rng.randint(0, 364))
 
 
-def seed(*, people: int = 300, seed_value: int = 2026) -> DemoSummary:
-    """Build the demo data in an empty database. Raises if it has already been seeded."""
+def seed(*, people: int = 300, seed_value: int = 2026, commissioning_history: bool = False) -> DemoSummary:
+    """Build the demo data in an empty database. Raises if it has already been seeded.
+
+    ``commissioning_history`` adds a made-up history of past support for the commissioner's pages
+    (``bin/demo`` asks for it; the tests' demo does not, so each app's demo records stay its own).
+    """
     if Organisation.objects.filter(ods_code="QRV").exists():
         raise RuntimeError("The demo data is already there")
     rng = random.Random(seed_value)
@@ -222,7 +226,7 @@ def seed(*, people: int = 300, seed_value: int = 2026) -> DemoSummary:
         # A synthetic population extract of the demo's practices, stratified once by the demo commissioner.
         seed_case_finding(created, seed_value=seed_value)
         # The extract linked for commissioners, more repeated questionnaires, and the figures worked out.
-        seed_commissioning(created, seed_value=seed_value)
+        seed_commissioning(created, seed_value=seed_value, history=commissioning_history)
     return summary
 
 

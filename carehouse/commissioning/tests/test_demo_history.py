@@ -33,7 +33,7 @@ def _history_filters() -> Filters:
 
 @pytest.fixture
 def seeded(db) -> Actor:
-    demo_data.seed(people=PEOPLE)
+    demo_data.seed(people=PEOPLE, commissioning_history=True)
     return Actor.for_membership(
         Membership.objects.select_related("user", "organisation").get(user__email="commissioner@example.org")
     )

@@ -180,7 +180,9 @@ def test_scheduling_twice_queues_one_run_of_each_recurring_job(db):
     assert out.getvalue().splitlines() == [
         "run_referral_timers: scheduled",
         "send_review_reminders: scheduled",
+        "refresh_figures: scheduled",
         "run_referral_timers: already scheduled",
         "send_review_reminders: already scheduled",
+        "refresh_figures: already scheduled",
     ]
     assert len(_waiting_runs()) == 1

@@ -30,7 +30,9 @@ class Command(BaseCommand):
             logins = demo_data.demo_logins()
         else:
             self.stdout.write("Building the demo data…")
-            logins = demo_data.seed(people=options["people"], seed_value=options["seed"]).logins
+            logins = demo_data.seed(
+                people=options["people"], seed_value=options["seed"], commissioning_history=True
+            ).logins
         print_logins(self.stdout.write, logins)
         call_command("schedule_jobs", stdout=self.stdout)  # referral timers hourly, review reminders daily
         if options["no_server"]:

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         if options["people"] < 2:
             raise CommandError("--people must be at least 2 (the demo person and the person with a carer)")
         try:
-            summary = demo_data.seed(people=options["people"], seed_value=options["seed"])
+            summary = demo_data.seed(people=options["people"], seed_value=options["seed"], commissioning_history=True)
         except RuntimeError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
