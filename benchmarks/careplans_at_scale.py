@@ -51,7 +51,6 @@ django.setup()
 
 import argparse
 import datetime
-import math
 import random
 import re
 import sys
@@ -64,7 +63,7 @@ from decimal import Decimal
 from typing import Any
 
 import dj_database_url
-import psycopg
+from _shared import Timing, admin_connection, print_table
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
@@ -167,34 +166,6 @@ class Progress:
         self.step_started = now
 
 
-@dataclass
-class Timing:
-    name: str
-    ms: list[float] = field(default_factory=list)
-    note: str = ""
-
-    def percentile(self, q: float) -> float:
-        ordered = sorted(self.ms)
-        return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
-
-    def row(self) -> str:
-        if not self.ms:
-            return f"{self.name:<58} {'-':>5}  {self.note}"
-        p95 = self.percentile(0.95)
-        verdict = "yes" if p95 < TARGET_MS else "NO"
-        return (
-            f"{self.name:<58} {len(self.ms):>5} {self.percentile(0.5):>8.1f} {p95:>8.1f} {max(self.ms):>8.1f}"
-            f"   {verdict}"
-        )
-
-
-def print_table(timings: Sequence[Timing]) -> None:
-    print()
-    print(f"{'What':<58} {'count':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}   p95 < {TARGET_MS:.0f} ms")
-    for timing in timings:
-        print(timing.row())
-
-
 # The database --------------------------------------------------------------------------------
 
 
@@ -208,16 +179,8 @@ def ensure_database(*, fresh: bool) -> None:
         sys.exit(f"Refusing to use the database {name!r}: give the benchmark a database of its own")
     if fresh and "bench" not in name:
         sys.exit(f"Refusing to rebuild {name!r}: only a database with 'bench' in its name is dropped and rebuilt")
-    params: dict[str, Any] = {
-        "dbname": "postgres",
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-        "autocommit": True,
-    }
     connection.close()  # a database being dropped must have no connections from us
-    with psycopg.connect(**{k: v for k, v in params.items() if v is not None}) as admin:
+    with admin_connection(config) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
         if exists and fresh:
             print(f"Dropping and creating the database {name}")
@@ -989,7 +952,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         generate(Scale(plans=args.plans, practices=args.practices, full=args.full, seed=args.seed), progress)
         print(f"Built in {time.perf_counter() - progress.started:.1f} s")
     print("\nTiming, for the practitioners with the biggest caseloads:")
-    print_table(run_timings(args))
+    print_table(run_timings(args), target_ms=TARGET_MS, heading="What", width=58)
     return 0
 
 

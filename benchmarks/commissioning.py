@@ -63,11 +63,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import dj_database_url
 import psycopg
+from _shared import Timing, admin_connection, print_table
 from careplans_at_scale import Progress, ensure_database, exists, signed_in
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -171,35 +172,6 @@ SEGMENTS = ["Healthy", "Long-term conditions", "Complex needs", "Frailty", "End 
 
 
 # Output ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Timing:
-    name: str
-    ms: list[float] = field(default_factory=list)
-    note: str = ""
-    failed: bool = False
-
-    def percentile(self, q: float) -> float:
-        ordered = sorted(self.ms)
-        return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
-
-    def row(self) -> str:
-        if not self.ms:
-            return f"{self.name:<64} {'-':>5}  {self.note}"
-        p95 = self.percentile(0.95)
-        verdict = "yes" if p95 < TARGET_MS else "NO"
-        return (
-            f"{self.name:<64} {len(self.ms):>5} {self.percentile(0.5):>8.1f} {p95:>8.1f} {max(self.ms):>8.1f}"
-            f"   {verdict}"
-        )
-
-
-def print_table(timings: Sequence[Timing]) -> None:
-    print()
-    print(f"{'Page':<64} {'count':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}   p95 < {TARGET_MS:.0f} ms")
-    for timing in timings:
-        print(timing.row())
 
 
 # Writing with COPY ---------------------------------------------------------------------------
@@ -618,15 +590,7 @@ def drop_database() -> None:
     if "bench" not in name:
         return
     connection.close()
-    params: dict[str, Any] = {
-        "dbname": "postgres",
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-        "autocommit": True,
-    }
-    with psycopg.connect(**{k: v for k, v in params.items() if v is not None}) as admin:
+    with admin_connection(config) as admin:
         admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
     print(f"Dropped the database {name}")
 
@@ -774,7 +738,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"\nTiming the pages as the ICB's commissioner ({args.repeat} timed after {args.warmup} untimed):")
         timings = run_timings(args.repeat, args.warmup)
-        print_table(timings)
+        print_table(timings, target_ms=TARGET_MS, heading="Page", width=64)
     finally:
         if not args.keep_db:
             drop_database()

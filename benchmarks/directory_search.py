@@ -240,22 +240,14 @@ def prepare_database(which: str, url: str, *, fresh: bool) -> None:
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         return
     import dj_database_url
-    import psycopg
+    from _shared import admin_connection
     from psycopg import sql
 
     config = dj_database_url.parse(url)
     name = str(config["NAME"])
     if name in ("postgres", "test") or name.startswith(("test_", "template")) or "bench" not in name:
         sys.exit(f"Refusing to use the database {name!r}: give the benchmark a database with 'bench' in its name")
-    params = {
-        "dbname": "postgres",
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-        "autocommit": True,
-    }
-    with psycopg.connect(**{k: v for k, v in params.items() if v is not None}) as admin:  # type: ignore[arg-type]
+    with admin_connection(config) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
         if exists and fresh:
             print(f"Dropping and creating the database {name}")

@@ -249,7 +249,7 @@ class Load:
 
 def ensure_fresh_database(url: str) -> None:
     import dj_database_url
-    import psycopg
+    from _shared import admin_connection
     from psycopg import sql
 
     config = dj_database_url.parse(url)
@@ -258,15 +258,7 @@ def ensure_fresh_database(url: str) -> None:
         sys.exit("The benchmark runs on PostgreSQL: give --database-url postgres://...")
     if "bench" not in name or name.startswith(("test", "template")) or name == "postgres":
         sys.exit(f"Refusing to drop {name!r}: only a database with 'bench' in its name is dropped and rebuilt")
-    params: dict[str, Any] = {
-        "dbname": "postgres",
-        "user": config.get("USER") or None,
-        "password": config.get("PASSWORD") or None,
-        "host": config.get("HOST") or None,
-        "port": config.get("PORT") or None,
-        "autocommit": True,
-    }
-    with psycopg.connect(**{k: v for k, v in params.items() if v is not None}) as admin:
+    with admin_connection(config) as admin:
         admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
