@@ -43,13 +43,12 @@ from carehouse.commissioning.dimensions import add_months, month_start
 from carehouse.commissioning.models import ActivitySetting, AnalysisMethod, AnalysisPlan
 from carehouse.core.actor import Actor
 from carehouse.core.models import Membership, Organisation
-from carehouse.core.roles import CARE_ROLES
+from carehouse.measures.demo_data import staff_by_organisation
 from carehouse.measures.models import Instrument, Timepoint
 from carehouse.measures.services import responses
 from carehouse.people.models import Person
 
 PURPOSE = "demo data"
-STAFF_EMAILS = ("practitioner@example.org", "gp@example.org", "linkworker@example.org")
 QUESTIONNAIRE = "ons4"
 #: Confidence to manage a long-term condition, asked too of the past plans on these pathways.
 CONDITION_QUESTIONNAIRE = "semcd6"
@@ -78,18 +77,6 @@ def _on(day: datetime.date) -> Iterator[None]:
 
     with time_machine.travel(timezone.make_aware(datetime.datetime.combine(day, datetime.time(10))), tick=True):
         yield
-
-
-def _staff() -> dict[int, Actor]:
-    found: dict[int, Actor] = {}
-    memberships = Membership.objects.select_related("user", "organisation").filter(
-        user__email__in=STAFF_EMAILS, role__in=list(CARE_ROLES)
-    )
-    for membership in sorted(memberships, key=lambda m: STAFF_EMAILS.index(m.user.email)):
-        found.setdefault(
-            membership.organisation_id, dataclasses.replace(Actor.for_membership(membership), purpose=PURPOSE)
-        )
-    return found
 
 
 def _answers(rng: random.Random, wellbeing: float) -> dict[str, int]:
@@ -174,7 +161,7 @@ def _add_history(people: Sequence[Person], seed_value: int, summary: Commissioni
     summary.history_plans, summary.history_referrals = history.plans, history.referrals
     rng = random.Random(f"commissioning {seed_value}")  # noqa: S311 (repeatable made-up data)
     today = timezone.localdate()
-    staff = _staff()
+    staff = staff_by_organisation()
     instrument = _latest(QUESTIONNAIRE)
     confidence = _latest(CONDITION_QUESTIONNAIRE)
     past = set(history.supported)

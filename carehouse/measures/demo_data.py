@@ -80,7 +80,7 @@ def _on(day: datetime.date, hour: int = 11) -> Iterator[None]:
         yield
 
 
-def _staff_by_organisation() -> dict[int, Actor]:
+def staff_by_organisation() -> dict[int, Actor]:
     """The demo staff who give direct care, by the organisation they act for."""
     found: dict[int, Actor] = {}
     memberships = Membership.objects.select_related("user", "organisation").filter(
@@ -244,7 +244,7 @@ def seed_measures(people: Sequence[Person], *, seed_value: int) -> MeasuresSumma
         i.key: i for i in Instrument.objects.filter(key__in=(*QUESTIONNAIRES, "pam")).order_by("created_at", "pk")
     }
     builder = _Builder(rng, newest)
-    staff = _staff_by_organisation()
+    staff = staff_by_organisation()
     practitioner = next((a for a in staff.values() if a.user and a.user.email == PRACTITIONER_EMAIL), None)
     if practitioner is None or not people:
         return builder.summary
