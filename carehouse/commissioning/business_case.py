@@ -16,7 +16,7 @@ from decimal import Decimal
 import pandas as pd
 
 from carehouse import evaluation
-from carehouse.commissioning.dimensions import Filters, practices_in
+from carehouse.commissioning.dimensions import Filters
 from carehouse.commissioning.evaluation_data import UTILISATION, build_frame
 from carehouse.commissioning.models import AnalysisPlan, AnalysisStatus
 from carehouse.commissioning.unit_costs import Cost, costs_for
@@ -128,7 +128,7 @@ def build(
     """The business case for the chosen area (overall), and one for each network within it."""
     require_permission(actor, "commissioning.view_intelligence")
     assert actor.organisation is not None
-    practices = practices_in(actor, filters.area)
+    practices = filters.practices(actor)
     frame = build_frame([p.pk for p in practices], cohort, filters.start, filters.end)
     data = _filtered(frame.data, filters)
     costs = costs_for(actor.organisation)

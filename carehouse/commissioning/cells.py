@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db.models import F, Q, QuerySet, Sum
 
-from carehouse.commissioning.dimensions import Filters, practices_in
+from carehouse.commissioning.dimensions import Filters
 from carehouse.commissioning.models import AggregateCell, AggregateRefresh, Grouping
 from carehouse.core.actor import Actor
 from carehouse.core.rules import require_permission
@@ -49,7 +49,7 @@ def scoped_cells(
 ) -> QuerySet[AggregateCell]:
     """The cells of one measure inside the commissioner's chosen area and period, for the one split chosen."""
     require_permission(actor, "commissioning.view_intelligence")
-    cells = AggregateCell.objects.filter(measure=measure, practice__in=practices_in(actor, filters.area))
+    cells = AggregateCell.objects.filter(measure=measure, practice__in=filters.practices(actor))
     if not whole_period:
         cells = cells.filter(month__gte=filters.start, month__lte=filters.end)
     if filters.age_band:

@@ -11,6 +11,7 @@ import datetime
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
 
@@ -106,6 +107,20 @@ class Filters:
         while current <= self.end:
             found.append(current)
             current = add_months(current, 1)
+        return found
+
+    @cached_property
+    def _practices_by_root(self) -> dict[int, list[Organisation]]:
+        return {}
+
+    def practices(self, actor: Actor) -> list[Organisation]:
+        """The practices in the chosen area (or the actor's whole organisation), looked up once per page."""
+        root = self.area or actor.organisation
+        if root is None:
+            raise PermissionDenied("commissioning.view_intelligence")
+        found = self._practices_by_root.get(root.pk)
+        if found is None:
+            found = self._practices_by_root[root.pk] = practices_in(actor, self.area)
         return found
 
     def with_period(self, start: datetime.date, end: datetime.date) -> Filters:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from carehouse.commissioning import cells
 from carehouse.commissioning.board import BoardSection, BoardTable
 from carehouse.commissioning.charts import BarChart, LineChart, bar_chart, line_chart
-from carehouse.commissioning.dimensions import Filters, practices_in
+from carehouse.commissioning.dimensions import Filters
 from carehouse.commissioning.facts.gaps import GAP_KEYS
 from carehouse.commissioning.facts.reach import REACH_METRES, THEME_TERMS
 from carehouse.commissioning.presenters_needs import safe_value, theme_label
@@ -92,7 +92,7 @@ def by_kind(actor: Actor, filters: Filters) -> tuple[list[str], list[list[str]]]
 
 
 def by_area(actor: Actor, filters: Filters) -> tuple[list[str], list[list[str]]]:
-    practices = practices_in(actor, filters.area)
+    practices = filters.practices(actor)
     raw: dict[tuple[int, str], int] = defaultdict(int)
     for row in cells.totals(actor, "gap_referral", filters, ["practice", "key"]):
         key = "declined" if str(row.group["key"]).startswith("declined:") else str(row.group["key"])
@@ -152,7 +152,7 @@ def unmet(actor: Actor, filters: Filters) -> list[list[str]]:
 def directory(actor: Actor, filters: Filters) -> tuple[list[list[str]], list[list[str]], int]:
     """Active services within reach by kind (distinct services across the area), and by practice."""
     everywhere = replace(filters, age_band="", deprivation="", condition=None)
-    practices = practices_in(actor, filters.area)
+    practices = filters.practices(actor)
     placed = {
         row.group["practice"]
         for row in cells.totals(actor, "directory_place", everywhere, ["practice"], whole_period=True)

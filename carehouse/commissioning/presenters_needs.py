@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from carehouse.commissioning import cells
 from carehouse.commissioning.board import BoardSection, BoardTable
 from carehouse.commissioning.charts import BarChart, LineChart, bar_chart, line_chart
-from carehouse.commissioning.dimensions import Filters, practices_in
+from carehouse.commissioning.dimensions import Filters
 from carehouse.commissioning.text.themes import OTHER, OTHER_LABEL, THEMES_BY_CODE
 from carehouse.core.actor import Actor
 from carehouse.core.disclosure import SUPPRESSED, SafeCount, breakdown_allowed, safe_count, safe_percentage
@@ -96,7 +96,7 @@ def trend(actor: Actor, filters: Filters) -> tuple[LineChart, list[list[str]]]:
 
 def by_area(actor: Actor, filters: Filters) -> tuple[list[str], list[list[str]]]:
     """Each network and practice: people with a plan, and how many raised the three commonest goal themes."""
-    practices = practices_in(actor, filters.area)
+    practices = filters.practices(actor)
     plans = {row.group["practice"]: row.people for row in cells.totals(actor, "need_plans", filters, ["practice"])}
     goal_rows = cells.totals(actor, "goal_theme", filters, ["practice", "key"])
     overall: dict[str, int] = defaultdict(int)

@@ -38,6 +38,15 @@ class Dims:
     imd_decile: int | None
     condition: str
 
+    @classmethod
+    def of_practice(cls, practice_id: int | None) -> Dims:
+        """A figure known only by practice (the directory, case finding counts): never split further."""
+        return cls(practice_id, "", "", None, "")
+
+    @property
+    def practice_only(self) -> bool:
+        return self == Dims.of_practice(self.practice_id)
+
 
 @dataclass(frozen=True)
 class Cell:
@@ -94,15 +103,10 @@ def _slots(dims: Dims) -> tuple[Slot, ...]:
     )
 
 
-def _practice_only(dims: Dims) -> bool:
-    """A figure known only by practice (the directory, case finding counts): not split by anything."""
-    return dims.age_band == "" and dims.imd_decile is None and dims.condition == "" and dims.sex == ""
-
-
 def _add(totals: dict[SlotKey, list[float]], slots: dict[Dims, tuple[Slot, ...]], cell: Cell) -> None:
     found_slots = slots.get(cell.dims)
     if found_slots is None:
-        found_slots = slots[cell.dims] = _slots(cell.dims)[:1] if _practice_only(cell.dims) else _slots(cell.dims)
+        found_slots = slots[cell.dims] = _slots(cell.dims)[:1] if cell.dims.practice_only else _slots(cell.dims)
     month = month_start(cell.month)
     squared = cell.value * cell.value
     for slot in found_slots:

@@ -88,7 +88,7 @@ def directory_cells(today: datetime.date) -> Iterator[Cell]:
     month = today.replace(day=1)
     reach = reach_module.services_within_reach(reach_module.local_services(), reach_module.practice_places())
     for practice_id, services in reach.items():
-        dims = Dims(practice_id, "", "", None, "")
+        dims = Dims.of_practice(practice_id)
         yield Cell("directory_place", month, dims)
         for service in services:
             for kind in service.kinds:

@@ -38,7 +38,7 @@ Counts = dict[tuple[str, datetime.date, Dims, str], list[int]]
 
 
 def practice_only(practice_id: int | None) -> Dims:
-    return Dims(practice_id, "", "", None, "")
+    return Dims.of_practice(practice_id)
 
 
 def _day(value: datetime.datetime | datetime.date | None) -> datetime.date:
